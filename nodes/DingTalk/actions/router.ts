@@ -1,0 +1,66 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+
+import { forEachConcurrently } from '../helpers/concurrency';
+import { DingTalkClient } from '../transport/client';
+import * as externalContact from './externalContact';
+import { readRunOptions } from './runOptions';
+import type { Operation, RunContext } from './types';
+
+const resources: Record<string, Record<string, Operation>> = {
+	externalContact: externalContact.operations,
+};
+
+/**
+ * Runs the chosen operation for every input item, several at a time under one rate limit, and
+ * returns the output in input order, each item paired to the input it came from.
+ */
+export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const items = this.getInputData();
+	const resource = this.getNodeParameter('resource', 0) as string;
+	const operationName = this.getNodeParameter('operation', 0) as string;
+	const operation = resources[resource]?.[operationName];
+	if (!operation) {
+		throw new NodeOperationError(this.getNode(), `The operation "${operationName}" of "${resource}" is not supported`);
+	}
+
+	const options = readRunOptions(this);
+	const memo = new Map<string, Promise<unknown>>();
+	const run: RunContext = {
+		client: new DingTalkClient(this, options),
+		once: async <T>(key: string, compute: () => Promise<T>) => {
+			if (!memo.has(key)) memo.set(key, compute());
+			return (await memo.get(key)) as T;
+		},
+	};
+
+	const outputPerItem: INodeExecutionData[][] = new Array(items.length);
+	const continueOnFail = this.continueOnFail();
+	await forEachConcurrently(items.length, options.maxConcurrency, async (itemIndex) => {
+		try {
+			const result = await operation.execute.call(this, itemIndex, run);
+			outputPerItem[itemIndex] = (Array.isArray(result) ? result : [result]).map((json) => ({
+				json,
+				pairedItem: { item: itemIndex },
+			}));
+		} catch (error) {
+			const nodeError =
+				error instanceof NodeApiError || error instanceof NodeOperationError
+					? error
+					: new NodeOperationError(this.getNode(), error as Error, { itemIndex });
+			if (!continueOnFail) throw nodeError;
+			outputPerItem[itemIndex] = [{ json: errorJson(nodeError), pairedItem: { item: itemIndex } }];
+		}
+	});
+	return [outputPerItem.flat()];
+}
+
+/** The item that stands for a failed input under "Continue On Fail". */
+function errorJson(error: NodeApiError | NodeOperationError): IDataObject {
+	const json: IDataObject = { error: error.message };
+	const response = (error.errorResponse ?? {}) as IDataObject;
+	for (const key of ['errcode', 'errmsg', 'request_id']) {
+		if (response[key] !== undefined && response[key] !== null) json[key] = response[key];
+	}
+	return json;
+}

@@ -1,0 +1,17 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import type { DingTalkClient } from '../transport/client';
+
+/** What every item of one node run shares. */
+export interface RunContext {
+	client: DingTalkClient;
+	/** Per-run memo for work that must happen once per run, not once per item (keyed by purpose). */
+	once<T>(key: string, compute: () => Promise<T>): Promise<T>;
+}
+
+/** One operation of one resource: its parameters, and what it does for one input item. */
+export interface Operation {
+	description: INodeProperties[];
+	/** Returns the json of the output item(s) for this input item; the router pairs them. */
+	execute(this: IExecuteFunctions, itemIndex: number, run: RunContext): Promise<IDataObject | IDataObject[]>;
+}

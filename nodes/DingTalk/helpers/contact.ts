@@ -1,0 +1,60 @@
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+
+import { readParameter } from './parameters';
+import {
+	InvalidValueError,
+	parseMobile,
+	parseNumericIdList,
+	parseRequiredText,
+	parseSingleId,
+	parseStateCode,
+	parseStringIdList,
+	parseText,
+} from './values';
+
+/** The optional fields of a contact: node parameter in `additionalFields` → DingTalk key. */
+const OPTIONAL_TEXT_FIELDS: ReadonlyArray<[parameter: string, label: string, dingTalkKey: string]> = [
+	['title', 'Title', 'title'],
+	['address', 'Address', 'address'],
+	['remark', 'Remark', 'remark'],
+	['companyName', 'Company Name', 'company_name'],
+];
+
+function parseLabelIds(value: unknown): number[] {
+	const ids = parseNumericIdList(value);
+	if (ids.length === 0) throw new InvalidValueError('is empty: choose at least one label');
+	return ids;
+}
+
+/**
+ * The `contact` object DingTalk's create and update expect, read from one item's parameters.
+ * Optional fields left empty are left out.
+ */
+export function readContact(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	with_: { userId?: boolean; mobile?: boolean },
+): IDataObject {
+	const read = <T>(name: string, label: string, parse: (value: unknown) => T, fallback?: unknown) =>
+		readParameter(context, itemIndex, name, label, parse, fallback);
+
+	const contact: IDataObject = {};
+	if (with_.userId) contact.user_id = read('contactId', 'External Contact', parseSingleId);
+	contact.name = read('name', 'Name', parseRequiredText);
+	contact.follower_user_id = read('followerUserId', 'Owner (Follower User ID)', parseSingleId);
+	contact.label_ids = read('labelIds', 'Labels', parseLabelIds);
+	if (with_.mobile) {
+		contact.state_code = read('stateCode', 'Country Code', parseStateCode);
+		contact.mobile = read('mobile', 'Mobile', parseMobile);
+	}
+
+	for (const [parameter, label, key] of OPTIONAL_TEXT_FIELDS) {
+		const text = read(`additionalFields.${parameter}`, label, parseText, '');
+		if (text !== '') contact[key] = text;
+	}
+	const shareDeptIds = read('additionalFields.shareDeptIds', 'Share With Departments', parseNumericIdList, []);
+	if (shareDeptIds.length > 0) contact.share_dept_ids = shareDeptIds;
+	const shareUserIds = read('additionalFields.shareUserIds', 'Share With Users', parseStringIdList, []);
+	if (shareUserIds.length > 0) contact.share_user_ids = shareUserIds;
+	return contact;
+}

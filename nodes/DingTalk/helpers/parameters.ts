@@ -1,0 +1,27 @@
+import type { IExecuteFunctions } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+
+/**
+ * Reads one parameter of one item and parses it; a value that does not parse becomes an error
+ * naming the item and the field, thrown before anything is sent for that item.
+ */
+export function readParameter<T>(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	name: string,
+	label: string,
+	parse: (value: unknown) => T,
+	fallback?: unknown,
+): T {
+	const value: unknown = context.getNodeParameter(name, itemIndex, fallback, { extractValue: true });
+	try {
+		return parse(value);
+	} catch (error) {
+		// parsers throw InvalidValueError, whose message completes the sentence
+		throw new NodeOperationError(context.getNode(), `Item ${itemIndex}: "${label}" ${(error as Error).message}`, {
+			itemIndex,
+			description: `Fix the value mapped into "${label}" for item ${itemIndex} (counting from 0). Nothing was sent to DingTalk for this item.`,
+		});
+	}
+}

@@ -1,0 +1,129 @@
+import type { IDataObject } from 'n8n-workflow';
+
+import type { DingTalkClient } from '../transport/client';
+import { SAFE_TO_REPEAT } from '../transport/client';
+
+/** Reading DingTalk's directory, page by page, for pickers and lookups. */
+
+export const PAGE_SIZE = 100;
+/** Bounds every walk: 1,000 pages of 100 is far past any organisation the editor could show. */
+const MAX_PAGES = 1000;
+const MAX_DEPARTMENTS = 5000;
+export const ROOT_DEPARTMENT_ID = 1;
+
+export interface Label {
+	id: number;
+	name: string;
+	groupName: string;
+	groupColor: number;
+}
+
+export interface Department {
+	id: number;
+	name: string;
+	/** "Company / Sales / East" */
+	path: string;
+}
+
+export interface User {
+	userid: string;
+	name: string;
+}
+
+/** extcontact/list and listlabelgroups: offset/size paging with no total; a short page is the last. */
+export async function listAllPages(
+	client: DingTalkClient,
+	path: string,
+	maxItems = Number.POSITIVE_INFINITY,
+): Promise<IDataObject[]> {
+	const all: IDataObject[] = [];
+	for (let page = 0; page < MAX_PAGES && all.length < maxItems; page++) {
+		const results = await listPage(client, path, page * PAGE_SIZE, PAGE_SIZE);
+		all.push(...results);
+		if (results.length < PAGE_SIZE) break;
+	}
+	return all.slice(0, maxItems);
+}
+
+export async function listPage(
+	client: DingTalkClient,
+	path: string,
+	offset: number,
+	size: number,
+): Promise<IDataObject[]> {
+	const answer = await client.call(path, { offset, size }, SAFE_TO_REPEAT);
+	return Array.isArray(answer.results) ? (answer.results as IDataObject[]) : [];
+}
+
+export async function listLabels(client: DingTalkClient): Promise<Label[]> {
+	const groups = await listAllPages(client, '/topapi/extcontact/listlabelgroups');
+	return groups.flatMap((group) =>
+		((group.labels as IDataObject[] | undefined) ?? []).map((label) => ({
+			id: Number(label.id),
+			name: String(label.name ?? ''),
+			groupName: String(group.name ?? ''),
+			groupColor: Number(group.color ?? 0),
+		})),
+	);
+}
+
+/** The whole department tree, walked level by level from the root (listsub gives one level). */
+export async function listDepartments(client: DingTalkClient): Promise<Department[]> {
+	const departments: Department[] = [{ id: ROOT_DEPARTMENT_ID, name: 'Whole organisation', path: 'Whole organisation' }];
+	const seen = new Set([ROOT_DEPARTMENT_ID]);
+	for (let next = 0; next < departments.length && departments.length < MAX_DEPARTMENTS; next++) {
+		const parent = departments[next];
+		const answer = await client.call('/topapi/v2/department/listsub', { dept_id: parent.id }, SAFE_TO_REPEAT);
+		for (const child of (answer.result as IDataObject[] | undefined) ?? []) {
+			const id = Number(child.dept_id);
+			if (seen.has(id)) continue;
+			seen.add(id);
+			const name = String(child.name ?? id);
+			const path = parent.id === ROOT_DEPARTMENT_ID ? name : `${parent.path} / ${name}`;
+			departments.push({ id, name, path });
+		}
+	}
+	return departments;
+}
+
+/** One page of the users directly in a department. */
+export async function listUsersPage(
+	client: DingTalkClient,
+	departmentId: number,
+	cursor: number,
+): Promise<{ users: User[]; nextCursor?: number }> {
+	const answer = await client.call(
+		'/topapi/user/listsimple',
+		{ dept_id: departmentId, cursor, size: PAGE_SIZE },
+		SAFE_TO_REPEAT,
+	);
+	const result = (answer.result as IDataObject | undefined) ?? {};
+	const users = ((result.list as IDataObject[] | undefined) ?? []).map((user) => ({
+		userid: String(user.userid),
+		name: String(user.name ?? user.userid),
+	}));
+	const nextCursor = result.has_more ? Number(result.next_cursor) : undefined;
+	return { users, nextCursor: Number.isFinite(nextCursor) ? nextCursor : undefined };
+}
+
+/** Every user of the organisation, once each (a person can belong to several departments). */
+export async function listAllUsers(client: DingTalkClient): Promise<User[]> {
+	const byId = new Map<string, User>();
+	for (const department of await listDepartments(client)) {
+		let cursor: number | undefined = 0;
+		for (let page = 0; cursor !== undefined && page < MAX_PAGES; page++) {
+			const { users, nextCursor }: { users: User[]; nextCursor?: number } = await listUsersPage(
+				client,
+				department.id,
+				cursor,
+			);
+			for (const user of users) if (!byId.has(user.userid)) byId.set(user.userid, user);
+			cursor = nextCursor;
+		}
+	}
+	return [...byId.values()];
+}
+
+export function matchesFilter(text: string, filter: string | undefined): boolean {
+	return !filter || text.toLowerCase().includes(filter.trim().toLowerCase());
+}

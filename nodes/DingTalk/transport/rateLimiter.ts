@@ -1,0 +1,63 @@
+import { sleep } from 'n8n-workflow';
+
+/**
+ * Spaces out the start of DingTalk calls so that at most `requestsPerSecond` start in any second,
+ * shared by every item of one node run.
+ *
+ * It adapts like TCP's congestion control: when DingTalk answers "too many calls" (90018/90002),
+ * the rate halves (at most once a second, since one overload shows up in several answers at once);
+ * after a quiet second it climbs back by a twentieth of the configured rate per second. Two runs
+ * (or two n8n workers) that share one app's quota so settle under it instead of fighting.
+ */
+export class AdaptiveRateLimiter {
+	private currentRate: number;
+	private nextStartAt = 0;
+	private pausedUntil = 0;
+	private lastRateChangeAt = 0;
+
+	/** Keep a little under the quota so that timer jitter cannot put one call too many in a second. */
+	private static readonly SAFETY_FACTOR = 0.98;
+
+	constructor(
+		private readonly maxRate: number,
+		private readonly now: () => number = Date.now,
+	) {
+		this.currentRate = maxRate;
+	}
+
+	get rate(): number {
+		return this.currentRate;
+	}
+
+	/** Resolves when the caller may start its call. */
+	async acquire(): Promise<void> {
+		const now = this.now();
+		const startAt = Math.max(now, this.nextStartAt, this.pausedUntil);
+		this.nextStartAt = startAt + 1000 / (this.currentRate * AdaptiveRateLimiter.SAFETY_FACTOR);
+		if (startAt > now) await sleep(startAt - now);
+	}
+
+	/** DingTalk said "too many calls": slow down. */
+	onThrottled(): void {
+		const now = this.now();
+		if (now - this.lastRateChangeAt < 1000 && this.currentRate < this.maxRate) return;
+		this.currentRate = Math.max(1, this.currentRate / 2);
+		this.lastRateChangeAt = now;
+		// calls already scheduled at the old spacing are pushed back to the new one
+		this.nextStartAt = Math.max(this.nextStartAt, now + 1000 / this.currentRate);
+	}
+
+	/** A call went through: creep back towards the configured rate. */
+	onSuccess(): void {
+		if (this.currentRate >= this.maxRate) return;
+		const now = this.now();
+		if (now - this.lastRateChangeAt < 1000) return;
+		this.currentRate = Math.min(this.maxRate, this.currentRate + Math.max(1, this.maxRate / 20));
+		this.lastRateChangeAt = now;
+	}
+
+	/** Nobody starts a call before `ms` from now (an IP ban asked us to wait). */
+	pauseFor(ms: number): void {
+		this.pausedUntil = Math.max(this.pausedUntil, this.now() + ms);
+	}
+}
