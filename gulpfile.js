@@ -1,9 +1,9 @@
 // Copies the node and credential icons next to the compiled files in dist/.
-const path = require('path');
-const { src, dest, task } = require('gulp');
+const { src, dest, parallel, task } = require('gulp');
 
-task('build:icons', function copyIcons() {
-	const nodeIcons = src('nodes/**/*.{png,svg}', { encoding: false }).pipe(dest(path.resolve('dist', 'nodes')));
-	nodeIcons.on('end', () => undefined);
-	return src('credentials/**/*.{png,svg}', { encoding: false }).pipe(dest(path.resolve('dist', 'credentials')));
-});
+const copyIcons = (folder) =>
+	function copy() {
+		return src(`${folder}/**/*.{png,svg}`, { encoding: false }).pipe(dest(`dist/${folder}`));
+	};
+
+task('build:icons', parallel(copyIcons('nodes'), copyIcons('credentials')));

@@ -2,6 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescrip
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import * as externalContact from './actions/externalContact';
+import * as label from './actions/label';
 import { router } from './actions/router';
 import { runOptionsDescription } from './actions/runOptions';
 import { loadOptions } from './methods/loadOptions';
@@ -27,10 +28,14 @@ export class DingTalk implements INodeType {
 				name: 'resource',
 				type: 'options',
 				noDataExpression: true,
-				options: [{ name: 'External Contact', value: 'externalContact' }],
+				options: [
+					{ name: 'External Contact', value: 'externalContact' },
+					{ name: 'Label', value: 'label' },
+				],
 				default: 'externalContact',
 			},
 			...externalContact.description,
+			...label.description,
 			runOptionsDescription,
 		],
 	};

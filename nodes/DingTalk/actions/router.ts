@@ -4,11 +4,13 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { forEachConcurrently } from '../helpers/concurrency';
 import { DingTalkClient } from '../transport/client';
 import * as externalContact from './externalContact';
+import * as label from './label';
 import { readRunOptions } from './runOptions';
 import type { Operation, RunContext } from './types';
 
 const resources: Record<string, Record<string, Operation>> = {
 	externalContact: externalContact.operations,
+	label: label.operations,
 };
 
 /**

@@ -26,23 +26,37 @@ function parseLabelIds(value: unknown): number[] {
 	return ids;
 }
 
+function parseOptionalId(value: unknown): string {
+	return parseText(value) === '' ? '' : parseSingleId(value);
+}
+
 /**
  * The `contact` object DingTalk's create and update expect, read from one item's parameters.
- * Optional fields left empty are left out.
+ * Optional fields left empty are left out. With `coreOptional` (Update in merge mode) name, owner
+ * and labels may be left empty too, and are then left out.
  */
 export function readContact(
 	context: IExecuteFunctions,
 	itemIndex: number,
-	with_: { userId?: boolean; mobile?: boolean },
+	with_: { userId?: boolean; mobile?: boolean; coreOptional?: boolean },
 ): IDataObject {
 	const read = <T>(name: string, label: string, parse: (value: unknown) => T, fallback?: unknown) =>
 		readParameter(context, itemIndex, name, label, parse, fallback);
 
 	const contact: IDataObject = {};
 	if (with_.userId) contact.user_id = read('contactId', 'External Contact', parseSingleId);
-	contact.name = read('name', 'Name', parseRequiredText);
-	contact.follower_user_id = read('followerUserId', 'Owner (Follower User ID)', parseSingleId);
-	contact.label_ids = read('labelIds', 'Labels', parseLabelIds);
+	if (with_.coreOptional) {
+		const name = read('name', 'Name', parseText, '');
+		if (name !== '') contact.name = name;
+		const followerUserId = read('followerUserId', 'Owner (Follower User ID)', parseOptionalId, '');
+		if (followerUserId !== '') contact.follower_user_id = followerUserId;
+		const labelIds = read('labelIds', 'Labels', parseNumericIdList, []);
+		if (labelIds.length > 0) contact.label_ids = labelIds;
+	} else {
+		contact.name = read('name', 'Name', parseRequiredText);
+		contact.follower_user_id = read('followerUserId', 'Owner (Follower User ID)', parseSingleId);
+		contact.label_ids = read('labelIds', 'Labels', parseLabelIds);
+	}
 	if (with_.mobile) {
 		contact.state_code = read('stateCode', 'Country Code', parseStateCode);
 		contact.mobile = read('mobile', 'Mobile', parseMobile);
@@ -57,4 +71,28 @@ export function readContact(
 	const shareUserIds = read('additionalFields.shareUserIds', 'Share With Users', parseStringIdList, []);
 	if (shareUserIds.length > 0) contact.share_user_ids = shareUserIds;
 	return contact;
+}
+
+/** The keys update accepts besides user_id (read back under the same names). */
+const WRITABLE_KEYS = [
+	'name',
+	'follower_user_id',
+	'label_ids',
+	'title',
+	'address',
+	'remark',
+	'company_name',
+	'share_dept_ids',
+	'share_user_ids',
+];
+
+/** For Update in merge mode: the current contact's values wherever the item gives none. */
+export function mergeContact(current: IDataObject, given: IDataObject): IDataObject {
+	const merged: IDataObject = { user_id: given.user_id };
+	for (const key of WRITABLE_KEYS) {
+		const value = given[key] ?? current[key];
+		const empty = value === undefined || value === null || value === '' || (Array.isArray(value) && value.length === 0);
+		if (!empty) merged[key] = value;
+	}
+	return merged;
 }

@@ -35,10 +35,11 @@ export async function listAllPages(
 	client: DingTalkClient,
 	path: string,
 	maxItems = Number.POSITIVE_INFINITY,
+	itemIndex?: number,
 ): Promise<IDataObject[]> {
 	const all: IDataObject[] = [];
 	for (let page = 0; page < MAX_PAGES && all.length < maxItems; page++) {
-		const results = await listPage(client, path, page * PAGE_SIZE, PAGE_SIZE);
+		const results = await listPage(client, path, page * PAGE_SIZE, PAGE_SIZE, itemIndex);
 		all.push(...results);
 		if (results.length < PAGE_SIZE) break;
 	}
@@ -50,13 +51,14 @@ export async function listPage(
 	path: string,
 	offset: number,
 	size: number,
+	itemIndex?: number,
 ): Promise<IDataObject[]> {
-	const answer = await client.call(path, { offset, size }, SAFE_TO_REPEAT);
+	const answer = await client.call(path, { offset, size }, SAFE_TO_REPEAT, itemIndex);
 	return Array.isArray(answer.results) ? (answer.results as IDataObject[]) : [];
 }
 
-export async function listLabels(client: DingTalkClient): Promise<Label[]> {
-	const groups = await listAllPages(client, '/topapi/extcontact/listlabelgroups');
+export async function listLabels(client: DingTalkClient, itemIndex?: number): Promise<Label[]> {
+	const groups = await listAllPages(client, '/topapi/extcontact/listlabelgroups', undefined, itemIndex);
 	return groups.flatMap((group) =>
 		((group.labels as IDataObject[] | undefined) ?? []).map((label) => ({
 			id: Number(label.id),

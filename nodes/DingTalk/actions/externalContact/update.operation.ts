@@ -1,17 +1,49 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { readContact } from '../../helpers/contact';
+import { mergeContact, readContact } from '../../helpers/contact';
 import { SAFE_TO_REPEAT } from '../../transport/client';
 import type { RunContext } from '../types';
 import { pickAnswer } from './answer';
 import { additionalContactFields, contactIdField, followerUserIdField, labelIdsField, nameField } from './fields';
+import { getContact } from './get.operation';
+
+const inMode = (mode: 'replace' | 'merge') => ({ displayOptions: { show: { updateMode: [mode] } } });
+const optional = (field: INodeProperties): INodeProperties => ({
+	...field,
+	required: false,
+	description: `${field.description}. Leave empty to keep the current value.`,
+});
 
 const properties: INodeProperties[] = [
 	{ ...contactIdField, description: `${contactIdField.description} The contact to update.` },
-	nameField,
-	followerUserIdField,
-	labelIdsField,
+	{
+		displayName: 'Update Mode',
+		name: 'updateMode',
+		type: 'options',
+		options: [
+			{
+				name: 'Replace',
+				value: 'replace',
+				description:
+					'Send only the fields given here, as DingTalk\'s update does. DingTalk may clear fields left out (its documentation does not say), so give every field the contact should keep.',
+			},
+			{
+				name: 'Merge',
+				value: 'merge',
+				description:
+					'Read the contact first and keep its current value for every field left empty here (one extra call per item)',
+			},
+		],
+		default: 'replace',
+		description: 'What happens to the fields this item leaves empty',
+	},
+	{ ...nameField, ...inMode('replace') },
+	{ ...optional(nameField), ...inMode('merge') },
+	{ ...followerUserIdField, ...inMode('replace') },
+	{ ...optional(followerUserIdField), ...inMode('merge') },
+	{ ...labelIdsField, ...inMode('replace') },
+	{ ...optional(labelIdsField), ...inMode('merge') },
 	additionalContactFields,
 ];
 
@@ -20,9 +52,17 @@ export const description = updateDisplayOptions(
 	properties,
 );
 
-/** POST /topapi/extcontact/update. DingTalk replaces the contact with what is sent. */
-export async function execute(this: IExecuteFunctions, itemIndex: number, run: RunContext): Promise<IDataObject> {
-	const contact = readContact(this, itemIndex, { userId: true });
+/** POST /topapi/extcontact/update with DingTalk's keys; the answer's errcode and request_id. */
+export async function updateContact(run: RunContext, contact: IDataObject, itemIndex: number): Promise<IDataObject> {
 	const answer = await run.client.call('/topapi/extcontact/update', { contact }, SAFE_TO_REPEAT, itemIndex);
 	return pickAnswer(answer, ['errcode', 'errmsg', 'request_id']);
+}
+
+export async function execute(this: IExecuteFunctions, itemIndex: number, run: RunContext): Promise<IDataObject> {
+	const merge = this.getNodeParameter('updateMode', itemIndex, 'replace') === 'merge';
+	const given = readContact(this, itemIndex, { userId: true, coreOptional: merge });
+	const contact = merge
+		? mergeContact(await getContact(run, given.user_id as string, itemIndex), given)
+		: given;
+	return await updateContact(run, contact, itemIndex);
 }
