@@ -1,10 +1,13 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+const RESOURCE_LOCATORS = new Set(['contactId', 'followerUserId']);
+
 
 /**
  * Reads one parameter of one item and parses it; a value that does not parse becomes an error
  * naming the item and the field, thrown before anything is sent for that item.
+ * Resource locators (`contactId`, `followerUserId`) are read as the id they hold.
  */
 export function readParameter<T>(
 	context: IExecuteFunctions,
@@ -14,7 +17,8 @@ export function readParameter<T>(
 	parse: (value: unknown) => T,
 	fallback?: unknown,
 ): T {
-	const value: unknown = context.getNodeParameter(name, itemIndex, fallback, { extractValue: true });
+	const extractValue = RESOURCE_LOCATORS.has(name);
+	const value: unknown = context.getNodeParameter(name, itemIndex, fallback, { extractValue });
 	try {
 		return parse(value);
 	} catch (error) {

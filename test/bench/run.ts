@@ -1,0 +1,196 @@
+/**
+ * `npm run bench`: how fast and how safely the node pushes many rows into DingTalk, compared in the
+ * same run with n8n's HTTP Request node doing the same calls. Prints a Markdown table of medians.
+ *
+ * The sandbox runs in this process; every measured run is a child process (test/bench/scenario.ts)
+ * so its CPU time and peak memory are its own. Only 127.0.0.1 is used.
+ *
+ * Options (environment): BENCH_RUNS (runs per row, default 3), N8N_NODES_BASE (n8n-nodes-base of a
+ * cached n8n, default .cache/n8n-2.41.1/node_modules/n8n-nodes-base; rows needing it are skipped
+ * when it is missing), BENCH_ONLY (comma list of scenario ids).
+ */
+import { execFile } from 'child_process';
+import fs from 'fs';
+import path from 'path';
+import type { IDataObject } from 'n8n-workflow';
+
+import type { ScenarioInput, ScenarioOutput } from './scenario';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { startSandbox, SEED } = require('../sandbox/server');
+
+const ROOT = path.resolve(__dirname, '../..');
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const N8N_NODES_BASE =
+	process.env.N8N_NODES_BASE ?? path.join(ROOT, '.cache/n8n-2.41.1/node_modules/n8n-nodes-base');
+const ONLY = process.env.BENCH_ONLY?.split(',');
+const UPDATE = '/topapi/extcontact/update';
+const CHILD_TIMEOUT_MS = 10 * 60 * 1000;
+
+interface Row {
+	id: string;
+	title: string;
+	items: number;
+	knobs: IDataObject;
+	input: Partial<ScenarioInput>;
+	/** items ÷ QPS limit: the fastest any client may finish */
+	quotaBoundS?: number;
+}
+
+const ROWS: Row[] = [
+	{
+		id: 'quota-ours',
+		title: '1. DingTalk node, 1,000 items, 20 ms latency, QPS limit 50 (Requests per Second 50)',
+		items: 1000,
+		knobs: { latencyMs: 20, qpsLimit: { [UPDATE]: 50 } },
+		input: { node: 'dingTalk', requestsPerSecond: 50 },
+		quotaBoundS: 20,
+	},
+	{
+		id: 'quota-http',
+		title: '2a. HTTP Request node, defaults, same job',
+		items: 1000,
+		knobs: { latencyMs: 20, qpsLimit: { [UPDATE]: 50 } },
+		input: { node: 'httpRequest' },
+		quotaBoundS: 20,
+	},
+	{
+		id: 'quota-http-batched',
+		title: '2b. HTTP Request node, Batching 50 items / 1,000 ms, same job',
+		items: 1000,
+		knobs: { latencyMs: 20, qpsLimit: { [UPDATE]: 50 } },
+		input: { node: 'httpRequest', batching: { batchSize: 50, batchInterval: 1000 } },
+		quotaBoundS: 20,
+	},
+	{
+		id: 'overhead-ours',
+		title: '3a. DingTalk node, 5,000 items, no latency, no limit',
+		items: 5000,
+		knobs: {},
+		input: { node: 'dingTalk', requestsPerSecond: 10000, maxConcurrency: 20 },
+	},
+	{
+		id: 'overhead-http',
+		title: '3b. HTTP Request node, 5,000 items, no latency, no limit',
+		items: 5000,
+		knobs: {},
+		input: { node: 'httpRequest' },
+	},
+	...[5000, 10000, 20000].map((items) => ({
+		id: `memory-${items}`,
+		title: `4. DingTalk node, ${items.toLocaleString('en')} items, memory`,
+		items,
+		knobs: {},
+		input: { node: 'dingTalk' as const, requestsPerSecond: 10000, maxConcurrency: 20 },
+	})),
+];
+
+interface Measured extends ScenarioOutput {
+	calls: number;
+	throttled: number;
+	applied: number;
+	lost: number;
+	duplicated: number;
+	tokenCalls: number;
+}
+
+const median = (values: number[]) => {
+	const sorted = [...values].sort((a, b) => a - b);
+	const middle = Math.floor(sorted.length / 2);
+	return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+function runChild(input: ScenarioInput): Promise<ScenarioOutput> {
+	return new Promise((resolve, reject) => {
+		execFile(
+			process.execPath,
+			['--max-old-space-size=8192', '-r', path.join(ROOT, 'scripts/register-ts.js'), path.join(__dirname, 'scenario.ts'), JSON.stringify(input)],
+			{ cwd: ROOT, timeout: CHILD_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 },
+			(error, stdout, stderr) => {
+				const line = stdout.trim().split('\n').pop() ?? '';
+				if (error || !line.startsWith('{')) {
+					reject(new Error(`scenario failed: ${error?.message ?? ''}\n${stderr.slice(-2000)}`));
+					return;
+				}
+				resolve(JSON.parse(line) as ScenarioOutput);
+			},
+		);
+	});
+}
+
+async function fetchToken(sandbox: { url: string; appKey: string; appSecret: string }): Promise<string> {
+	const url = `${sandbox.url}/gettoken?appkey=${encodeURIComponent(sandbox.appKey)}&appsecret=${encodeURIComponent(sandbox.appSecret)}`;
+	const answer = (await (await fetch(url)).json()) as IDataObject;
+	return String(answer.access_token);
+}
+
+async function main(): Promise<void> {
+	const maxItems = Math.max(...ROWS.map((row) => row.items));
+	const sandbox = await startSandbox({ seed: { extraContacts: maxItems } });
+	const contactIds = [...(sandbox.state.contacts as Map<string, unknown>).keys()] as string[];
+	const haveHttpNode = fs.existsSync(path.join(N8N_NODES_BASE, 'dist/nodes/HttpRequest/HttpRequest.node.js'));
+	const table: string[] = [];
+	console.log(`Benchmark on ${require('os').cpus().length} cores, Node ${process.version}, medians of ${RUNS} runs\n`);
+
+	for (const row of ROWS) {
+		if (ONLY && !ONLY.includes(row.id)) continue;
+		if (row.input.node === 'httpRequest' && !haveHttpNode) {
+			console.log(`skipped ${row.id}: n8n's HTTP Request node not found at ${N8N_NODES_BASE} (run npm run n8n:install)`);
+			continue;
+		}
+		const runs: Measured[] = [];
+		for (let run = 0; run < RUNS; run++) {
+			sandbox.reset();
+			sandbox.set({ latencyMs: 0, qpsLimit: 0, ...row.knobs });
+			const accessToken = row.input.node === 'httpRequest' ? await fetchToken(sandbox) : undefined;
+			sandbox.resetLog();
+			const ids = contactIds.slice(0, row.items);
+			const output = await runChild({
+				baseUrl: sandbox.url,
+				appKey: sandbox.appKey,
+				appSecret: sandbox.appSecret,
+				contactIds: ids,
+				ownerId: SEED.userIds[0],
+				labelId: SEED.labelIds[0],
+				accessToken,
+				n8nNodesBase: N8N_NODES_BASE,
+				...(row.input as ScenarioInput),
+			});
+			const log = sandbox.log as Array<{ path: string; applied: boolean; response: IDataObject; params: IDataObject }>;
+			const updates = log.filter((entry) => entry.path === UPDATE);
+			const appliedPerContact = new Map<string, number>();
+			for (const entry of updates) {
+				if (!entry.applied) continue;
+				const id = String((entry.params.contact as IDataObject).user_id);
+				appliedPerContact.set(id, (appliedPerContact.get(id) ?? 0) + 1);
+			}
+			runs.push({
+				...output,
+				calls: updates.length,
+				throttled: updates.filter((entry) => entry.response?.errcode === 90018).length,
+				applied: appliedPerContact.size,
+				lost: ids.filter((id) => !appliedPerContact.has(id)).length,
+				duplicated: [...appliedPerContact.values()].filter((count) => count > 1).length,
+				tokenCalls: log.filter((entry) => entry.path === '/gettoken').length + (accessToken ? 1 : 0),
+			});
+			process.stderr.write(`${row.id} run ${run + 1}: ${(output.wallMs / 1000).toFixed(2)} s\n`);
+		}
+		const m = (key: keyof Measured) => median(runs.map((run) => Number(run[key] ?? 0)));
+		const wallS = m('wallMs') / 1000;
+		const ratio = row.quotaBoundS ? `${(wallS / row.quotaBoundS).toFixed(3)}` : '-';
+		table.push(
+			`| ${row.title} | ${wallS.toFixed(2)} | ${row.quotaBoundS ?? '-'} | ${ratio} | ${(row.items / wallS).toFixed(0)} | ${m('calls')} | ${m('throttled')} | ${m('applied')} | ${m('lost')} | ${m('duplicated')} | ${m('errorItems')} | ${m('silentFailures')} | ${m('tokenCalls')} | ${(m('cpuMs') / 1000).toFixed(2)} | ${((m('cpuMs') * 1000) / row.items).toFixed(0)} | ${m('maxRssMb').toFixed(0)} |`,
+		);
+	}
+	await sandbox.close();
+	console.log(
+		'| scenario | wall s | quota bound s | ratio | items/s | calls | 90018s | applied | lost | duplicated | failed items | "successful" items with errcode ≠ 0 | token calls | CPU s | CPU µs/item | peak RSS MB |',
+	);
+	console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+	for (const line of table) console.log(line);
+}
+
+main().catch((error) => {
+	console.error(error);
+	process.exit(1);
+});

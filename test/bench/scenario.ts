@@ -1,0 +1,127 @@
+/**
+ * One benchmark run, in a process of its own so that its CPU time and peak memory are its own:
+ * runs either our DingTalk node or n8n's HTTP Request node through n8n-core's workflow executor
+ * against the sandbox, and prints one JSON line with what it measured.
+ *
+ * Started by test/bench/run.ts; not meant to be run by hand.
+ */
+import type { IDataObject, INodeType, INodeTypeDescription } from 'n8n-workflow';
+
+import { DingTalkApi } from '../../credentials/DingTalkApi.credentials';
+import { DingTalk } from '../../nodes/DingTalk/DingTalk.node';
+import { createCredentialStore, runNode } from '../harness';
+import { loadHttpRequestNode } from './httpRequestNode';
+
+export interface ScenarioInput {
+	node: 'dingTalk' | 'httpRequest';
+	baseUrl: string;
+	appKey: string;
+	appSecret: string;
+	contactIds: string[];
+	ownerId: string;
+	labelId: number;
+	requestsPerSecond?: number;
+	maxConcurrency?: number;
+	/** HTTP Request node: its Batching option (items per batch, ms between batches) */
+	batching?: { batchSize: number; batchInterval: number };
+	/** HTTP Request node: the token, fetched once by the runner (as a user would paste it) */
+	accessToken?: string;
+	/** where n8n's own HTTP Request node can be loaded from (the cached n8n install) */
+	n8nNodesBase?: string;
+}
+
+export interface ScenarioOutput {
+	wallMs: number;
+	cpuMs: number;
+	maxRssMb: number;
+	outputItems: number;
+	errorItems: number;
+	/** items the node reported as successful whose json carries a non-zero errcode */
+	silentFailures: number;
+	executionError?: string;
+}
+
+const UPDATE_BODY =
+	'={{ JSON.stringify({ user_id: $json.id, name: $json.name, follower_user_id: $json.owner, label_ids: [Number($json.labels)] }) }}';
+
+function parametersFor(input: ScenarioInput): IDataObject {
+	if (input.node === 'dingTalk') {
+		return {
+			resource: 'externalContact',
+			operation: 'update',
+			contactId: { __rl: true, mode: 'id', value: '={{ $json.id }}' },
+			name: '={{ $json.name }}',
+			followerUserId: { __rl: true, mode: 'id', value: '={{ $json.owner }}' },
+			labelIds: '={{ $json.labels }}',
+			options: {
+				...(input.requestsPerSecond ? { requestsPerSecond: input.requestsPerSecond } : {}),
+				...(input.maxConcurrency ? { maxConcurrency: input.maxConcurrency } : {}),
+			},
+		};
+	}
+	return {
+		method: 'POST',
+		url: `${input.baseUrl}/topapi/extcontact/update`,
+		sendQuery: true,
+		queryParameters: { parameters: [{ name: 'access_token', value: input.accessToken }] },
+		sendBody: true,
+		contentType: 'form-urlencoded',
+		bodyParameters: { parameters: [{ name: 'contact', value: UPDATE_BODY }] },
+		options: input.batching ? { batching: { batch: input.batching } } : {},
+	};
+}
+
+async function main(): Promise<void> {
+	const input = JSON.parse(process.argv[2]) as ScenarioInput;
+	const items = input.contactIds.map((id, index) => ({
+		json: { id, name: `Bench ${index}`, owner: input.ownerId, labels: String(input.labelId) },
+	}));
+	const store = createCredentialStore([DingTalkApi]);
+	store.add({
+		id: 'bench',
+		name: 'DingTalk sandbox',
+		type: 'dingTalkApi',
+		data: { baseUrl: input.baseUrl, appKey: input.appKey, appSecret: input.appSecret, accessToken: '' },
+	});
+	const nodeType: new () => INodeType =
+		input.node === 'dingTalk' ? DingTalk : loadHttpRequestNode(input.n8nNodesBase as string);
+	const description = new nodeType().description as INodeTypeDescription;
+	const typeVersion = Array.isArray(description.version)
+		? Math.max(...description.version)
+		: (description.defaultVersion ?? description.version);
+
+	const cpuBefore = process.cpuUsage();
+	const started = performance.now();
+	const result = (await runNode({
+		nodeType,
+		typeVersion,
+		parameters: parametersFor(input),
+		items,
+		credentials: store,
+		credentialId: input.node === 'dingTalk' ? 'bench' : undefined,
+		continueOnFail: true,
+	})) as { items: Array<{ json: IDataObject }>; error?: Error };
+	const wallMs = performance.now() - started;
+	const cpu = process.cpuUsage(cpuBefore);
+
+	const output: ScenarioOutput = {
+		wallMs,
+		cpuMs: (cpu.user + cpu.system) / 1000,
+		maxRssMb: process.resourceUsage().maxRSS / 1024,
+		outputItems: result.items.length,
+		errorItems: result.items.filter((item) => item.json.error !== undefined).length,
+		silentFailures: result.items.filter(
+			(item) => item.json.error === undefined && item.json.errcode !== undefined && item.json.errcode !== 0,
+		).length,
+		executionError: result.error?.message,
+	};
+	process.stdout.write(`${JSON.stringify(output)}\n`);
+}
+
+main().then(
+	() => process.exit(0),
+	(error) => {
+		process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+		process.exit(1);
+	},
+);

@@ -1,0 +1,103 @@
+/**
+ * What the node tests share: a sandbox per test file, a credential store like n8n's, and a one-call
+ * way to run the DingTalk node through n8n-core's workflow executor.
+ */
+import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+
+import { DingTalkApi } from '../credentials/DingTalkApi.credentials';
+import { DingTalk } from '../nodes/DingTalk/DingTalk.node';
+import { createCredentialStore, runNode } from './harness';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { startSandbox, SEED } = require('./sandbox/server');
+
+export { SEED };
+
+export interface Sandbox {
+	url: string;
+	appKey: string;
+	appSecret: string;
+	log: SandboxLogEntry[];
+	state: { contacts: Map<string, IDataObject> } & IDataObject;
+	knobs: IDataObject;
+	set(knobs: IDataObject): void;
+	script(path: string, answers: IDataObject[]): void;
+	stats(): IDataObject;
+	reset(): void;
+	resetLog(): void;
+	close(): Promise<void>;
+}
+
+export interface SandboxLogEntry {
+	seq: number;
+	method: string;
+	path: string;
+	query: IDataObject;
+	contentType?: string;
+	encoding: 'form' | 'json' | 'none';
+	params: IDataObject;
+	status: number;
+	response: unknown;
+	applied: boolean;
+}
+
+export const CREDENTIAL_ID = 'dingtalk-credential-1';
+
+export async function startDingTalk(options: IDataObject = {}): Promise<Sandbox> {
+	return (await startSandbox({ seed: 'default', ...options })) as Sandbox;
+}
+
+export function credentialStoreFor(sandbox: Sandbox, overrides: IDataObject = {}) {
+	const store = createCredentialStore([DingTalkApi]);
+	store.add({
+		id: CREDENTIAL_ID,
+		name: 'DingTalk sandbox',
+		type: 'dingTalkApi',
+		data: { baseUrl: sandbox.url, appKey: sandbox.appKey, appSecret: sandbox.appSecret, accessToken: '', ...overrides },
+	});
+	return store;
+}
+
+export type CredentialStore = ReturnType<typeof credentialStoreFor>;
+
+export interface RunResult {
+	items: INodeExecutionData[];
+	error?: Error & IDataObject;
+	logs: string[];
+}
+
+export async function runDingTalk(args: {
+	store: CredentialStore;
+	parameters: IDataObject;
+	items?: IDataObject[];
+	continueOnFail?: boolean;
+}): Promise<RunResult> {
+	return (await runNode({
+		nodeType: DingTalk,
+		parameters: args.parameters,
+		items: (args.items ?? [{}]).map((json) => ({ json })),
+		credentials: args.store,
+		credentialId: CREDENTIAL_ID,
+		continueOnFail: args.continueOnFail ?? false,
+	})) as RunResult;
+}
+
+/** The calls the sandbox received on one path (the token calls are on '/gettoken'). */
+export function callsTo(sandbox: Sandbox, path: string): SandboxLogEntry[] {
+	return sandbox.log.filter((entry) => entry.path === path);
+}
+
+/** The `contact` objects DingTalk received on a path, in arrival order. */
+export function contactsSentTo(sandbox: Sandbox, path: string): IDataObject[] {
+	return callsTo(sandbox, path).map((entry) => entry.params.contact as IDataObject);
+}
+
+/** A default Update item mapping: every field from the item's json through expressions. */
+export const UPDATE_FROM_JSON: IDataObject = {
+	resource: 'externalContact',
+	operation: 'update',
+	contactId: { __rl: true, mode: 'id', value: '={{ $json.id }}' },
+	name: '={{ $json.name }}',
+	followerUserId: { __rl: true, mode: 'id', value: '={{ $json.owner }}' },
+	labelIds: '={{ $json.labels }}',
+	additionalFields: {},
+};
