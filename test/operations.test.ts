@@ -150,7 +150,7 @@ describe('get, get many, delete', () => {
 		});
 		expect(all.items).toHaveLength(230);
 		expect(new Set(all.items.map((item) => item.json.userid))).toEqual(new Set(sandbox.state.contacts.keys()));
-		expect(all.items.every((item) => (item.pairedItem as IDataObject).item === 0)).toBe(true);
+		expect(all.items.every((item) => (item.pairedItem as { item: number }).item === 0)).toBe(true);
 		expect(callsTo(sandbox, '/topapi/extcontact/list').map((call) => [Number(call.params.offset), Number(call.params.size)])).toEqual([
 			[0, 100],
 			[100, 100],

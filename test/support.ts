@@ -21,6 +21,7 @@ export interface Sandbox {
 	knobs: IDataObject;
 	set(knobs: IDataObject): void;
 	script(path: string, answers: IDataObject[]): void;
+	failFor(match: { path?: string; userId?: string }, answer: IDataObject): void;
 	stats(): IDataObject;
 	reset(): void;
 	resetLog(): void;

@@ -44,7 +44,7 @@ function appliedPerContact(): Map<string, number> {
 }
 
 it('200 items through busy answers, 500s, token expiry and a QPS limit of 10: each applied exactly once', async () => {
-	sandbox.set({ busyRate: 0.1, http500Rate: 0.05, tokenExpiresAfterCalls: 60, qpsLimit: { [UPDATE]: 10 }, seed: 7 });
+	sandbox.set({ busyRate: 0.1, http500Rate: 0.05, tokenExpiresAfterCalls: 60, qpsLimit: { [UPDATE]: 10 }, randomSeed: 7 });
 	const rows = rowsForContacts(ITEMS);
 	const result = await runDingTalk({
 		store: credentialStoreFor(sandbox),
@@ -53,7 +53,7 @@ it('200 items through busy answers, 500s, token expiry and a QPS limit of 10: ea
 	});
 	expect(result.error).toBeUndefined();
 	expect(result.items).toHaveLength(ITEMS);
-	expect(result.items.every((item, index) => item.json.errcode === 0 && (item.pairedItem as IDataObject).item === index)).toBe(true);
+	expect(result.items.every((item, index) => item.json.errcode === 0 && (item.pairedItem as { item: number }).item === index)).toBe(true);
 
 	const applied = appliedPerContact();
 	expect(applied.size).toBe(ITEMS);

@@ -146,6 +146,7 @@ async function main(): Promise<void> {
 			sandbox.resetLog();
 			const ids = contactIds.slice(0, row.items);
 			const output = await runChild({
+				...(row.input as ScenarioInput),
 				baseUrl: sandbox.url,
 				appKey: sandbox.appKey,
 				appSecret: sandbox.appSecret,
@@ -154,7 +155,6 @@ async function main(): Promise<void> {
 				labelId: SEED.labelIds[0],
 				accessToken,
 				n8nNodesBase: N8N_NODES_BASE,
-				...(row.input as ScenarioInput),
 			});
 			const log = sandbox.log as Array<{ path: string; applied: boolean; response: IDataObject; params: IDataObject }>;
 			const updates = log.filter((entry) => entry.path === UPDATE);
