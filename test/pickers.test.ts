@@ -12,10 +12,11 @@ import { callsTo, CREDENTIAL_ID, credentialStoreFor, startDingTalk } from './sup
 let sandbox: Sandbox;
 let store: CredentialStore;
 
-const EXTRA = 450;
+const EXTRA_USERS = 1000;
+const EXTRA_CONTACTS = 450;
 
 beforeAll(async () => {
-	sandbox = await startDingTalk({ seed: { extraUsers: EXTRA, extraContacts: EXTRA } });
+	sandbox = await startDingTalk({ seed: { extraUsers: EXTRA_USERS, extraContacts: EXTRA_CONTACTS } });
 });
 afterAll(async () => await sandbox.close());
 beforeEach(() => {

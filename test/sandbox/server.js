@@ -59,7 +59,8 @@ function seededRandom(seed) {
 	};
 }
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+// unref'd: a slow answer still pending must not keep a finished test run alive
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
 class ApiError extends Error {
 	constructor(errcode, errmsg) {

@@ -1,5 +1,6 @@
 import type { IDataObject } from 'n8n-workflow';
 
+import { forEachConcurrently } from '../helpers/concurrency';
 import type { DingTalkClient } from '../transport/client';
 import { SAFE_TO_REPEAT } from '../transport/client';
 
@@ -69,23 +70,38 @@ export async function listLabels(client: DingTalkClient, itemIndex?: number): Pr
 	);
 }
 
-/** The whole department tree, walked level by level from the root (listsub gives one level). */
+/**
+ * The whole department tree, walked from the root one level at a time (listsub gives one level);
+ * the departments of a level are asked at once, under the client's rate limit.
+ */
 export async function listDepartments(client: DingTalkClient): Promise<Department[]> {
 	const departments: Department[] = [{ id: ROOT_DEPARTMENT_ID, name: 'Whole organisation', path: 'Whole organisation' }];
 	const seen = new Set([ROOT_DEPARTMENT_ID]);
-	for (let next = 0; next < departments.length && departments.length < MAX_DEPARTMENTS; next++) {
-		const parent = departments[next];
-		const answer = await client.call('/topapi/v2/department/listsub', { dept_id: parent.id }, SAFE_TO_REPEAT);
-		for (const child of (answer.result as IDataObject[] | undefined) ?? []) {
-			const id = Number(child.dept_id);
-			if (seen.has(id)) continue;
-			seen.add(id);
-			const name = String(child.name ?? id);
-			const path = parent.id === ROOT_DEPARTMENT_ID ? name : `${parent.path} / ${name}`;
-			departments.push({ id, name, path });
-		}
+	let level = departments;
+	for (let depth = 0; level.length > 0 && departments.length < MAX_DEPARTMENTS && depth < 100; depth++) {
+		const children = await mapConcurrently(level, async (parent) => {
+			const answer = await client.call('/topapi/v2/department/listsub', { dept_id: parent.id }, SAFE_TO_REPEAT);
+			return ((answer.result as IDataObject[] | undefined) ?? []).map((child) => {
+				const name = String(child.name ?? child.dept_id);
+				const path = parent.id === ROOT_DEPARTMENT_ID ? name : `${parent.path} / ${name}`;
+				return { id: Number(child.dept_id), name, path };
+			});
+		});
+		level = children.flat().filter((department) => !seen.has(department.id) && seen.add(department.id));
+		departments.push(...level);
 	}
 	return departments;
+}
+
+/** At most this many directory calls wait for an answer at once (the rate limit still applies). */
+const DIRECTORY_CONCURRENCY = 10;
+
+async function mapConcurrently<T, R>(inputs: T[], map: (input: T) => Promise<R>): Promise<R[]> {
+	const results = new Array<R>(inputs.length);
+	await forEachConcurrently(inputs.length, DIRECTORY_CONCURRENCY, async (index) => {
+		results[index] = await map(inputs[index]);
+	});
+	return results;
 }
 
 /** One page of the users directly in a department. */
@@ -110,19 +126,18 @@ export async function listUsersPage(
 
 /** Every user of the organisation, once each (a person can belong to several departments). */
 export async function listAllUsers(client: DingTalkClient): Promise<User[]> {
-	const byId = new Map<string, User>();
-	for (const department of await listDepartments(client)) {
+	const perDepartment = await mapConcurrently(await listDepartments(client), async (department) => {
+		const users: User[] = [];
 		let cursor: number | undefined = 0;
 		for (let page = 0; cursor !== undefined && page < MAX_PAGES; page++) {
-			const { users, nextCursor }: { users: User[]; nextCursor?: number } = await listUsersPage(
-				client,
-				department.id,
-				cursor,
-			);
-			for (const user of users) if (!byId.has(user.userid)) byId.set(user.userid, user);
-			cursor = nextCursor;
+			const next: { users: User[]; nextCursor?: number } = await listUsersPage(client, department.id, cursor);
+			users.push(...next.users);
+			cursor = next.nextCursor;
 		}
-	}
+		return users;
+	});
+	const byId = new Map<string, User>();
+	for (const user of perDepartment.flat()) if (!byId.has(user.userid)) byId.set(user.userid, user);
 	return [...byId.values()];
 }
 

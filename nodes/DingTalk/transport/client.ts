@@ -72,6 +72,12 @@ const NOT_DELIVERED_CODES = new Set([
 /** An HTML page instead of JSON is how DingTalk's gateway shows an IP ban; it names no wait. */
 const HTML_BAN_WAIT_SECONDS = 5;
 
+/**
+ * Rate-limit answers (90018, 90002, 429) are refusals, not failures: the call did nothing and the
+ * limiter is slowing down, so they get their own, larger allowance of retries.
+ */
+const MIN_THROTTLE_RETRIES = 10;
+
 const BACKOFF_BASE_MS = 500;
 const BACKOFF_CAP_MS = 8000;
 
@@ -85,7 +91,8 @@ export function normalizeBaseUrl(baseUrl: unknown): string {
  * translation of DingTalk's answers into errors a person can act on.
  */
 export class DingTalkClient {
-	readonly limiter: AdaptiveRateLimiter;
+	/** DingTalk's quota is per app and per API, so each path gets its own limiter. */
+	private readonly limiters = new Map<string, AdaptiveRateLimiter>();
 	private readonly tokens: AccessTokenKeeper;
 	private baseUrl?: string;
 	/** calls made, and answers that asked us to slow down; read by benchmarks and tests */
@@ -95,7 +102,6 @@ export class DingTalkClient {
 		private readonly context: DingTalkContext,
 		private readonly options: ClientOptions = DEFAULT_CLIENT_OPTIONS,
 	) {
-		this.limiter = new AdaptiveRateLimiter(options.requestsPerSecond);
 		this.tokens = new AccessTokenKeeper(async () => {
 			const credentials = await context.getCredentials<ICredentialDataDecryptedObject>(CREDENTIAL_TYPE);
 			this.baseUrl = normalizeBaseUrl(credentials.baseUrl);
@@ -114,16 +120,18 @@ export class DingTalkClient {
 		itemIndex?: number,
 	): Promise<DingTalkAnswer> {
 		const body = encodeForm(params);
-		let retriesLeft = this.options.maxRetries;
+		const limiter = this.limiterFor(path);
+		const { maxRetries } = this.options;
+		const retriesLeft = { throttle: maxRetries > 0 ? Math.max(MIN_THROTTLE_RETRIES, maxRetries) : 0, other: maxRetries };
 		let tokenRefreshed = false;
 		// every pass either returns, throws, or spends a retry or the one token refresh
 		for (;;) {
-			await this.limiter.acquire();
+			await limiter.acquire();
 			const { result: attempt, token } = await this.send(path, body, itemIndex);
-			const retryWait = this.decide(attempt, policy, this.options.maxRetries - retriesLeft);
+			const retryWait = this.decide(attempt, policy, limiter, maxRetries - retriesLeft.other);
 
 			if (retryWait === 'success' && attempt.kind === 'answer') {
-				this.limiter.onSuccess();
+				limiter.onSuccess();
 				return attempt.body as DingTalkAnswer;
 			}
 			if (retryWait === 'refreshToken' && !tokenRefreshed) {
@@ -132,8 +140,9 @@ export class DingTalkClient {
 				this.tokens.invalidate(token);
 				continue;
 			}
-			if (typeof retryWait === 'number' && retriesLeft > 0) {
-				retriesLeft--;
+			const budget = isThrottle(attempt) ? 'throttle' : 'other';
+			if (typeof retryWait === 'number' && retriesLeft[budget] > 0) {
+				retriesLeft[budget]--;
 				this.stats.retries++;
 				await sleep(retryWait);
 				continue;
@@ -146,9 +155,19 @@ export class DingTalkClient {
 	 * 'success', 'refreshToken', a wait in ms before retrying, or 'fail'.
 	 * Also tells the limiter about rate-limit answers and bans.
 	 */
+	private limiterFor(path: string): AdaptiveRateLimiter {
+		let limiter = this.limiters.get(path);
+		if (!limiter) {
+			limiter = new AdaptiveRateLimiter(this.options.requestsPerSecond);
+			this.limiters.set(path, limiter);
+		}
+		return limiter;
+	}
+
 	private decide(
 		attempt: Attempt,
 		policy: RetryPolicy,
+		limiter: AdaptiveRateLimiter,
 		retryNumber: number,
 	): 'success' | 'refreshToken' | 'fail' | number {
 		switch (attempt.kind) {
@@ -158,7 +177,7 @@ export class DingTalkClient {
 				const handling = describeErrcode(errcode).handling;
 				if (handling === 'throttle') {
 					this.stats.throttled++;
-					this.limiter.onThrottled();
+					limiter.onThrottled();
 					return backoff(0, 1000);
 				}
 				if (handling === 'retry') return backoff(retryNumber);
@@ -167,13 +186,14 @@ export class DingTalkClient {
 			case 'ban': {
 				const waitSeconds = attempt.waitSeconds;
 				if (waitSeconds > this.options.maxBanWaitSeconds) return 'fail';
-				this.limiter.pauseFor(waitSeconds * 1000);
+				// an IP ban stops every API, not just this one
+				for (const each of this.limiters.values()) each.pauseFor(waitSeconds * 1000);
 				return waitSeconds * 1000;
 			}
 			case 'httpStatus':
 				if (attempt.status === 429) {
 					this.stats.throttled++;
-					this.limiter.onThrottled();
+					limiter.onThrottled();
 					return attempt.retryAfterMs ?? backoff(0, 1000);
 				}
 				// a 5xx may come from a gateway after DingTalk did the work
@@ -280,6 +300,11 @@ export class DingTalkClient {
 				});
 		}
 	}
+}
+
+function isThrottle(attempt: Attempt): boolean {
+	if (attempt.kind === 'httpStatus') return attempt.status === 429;
+	return attempt.kind === 'answer' && describeErrcode(effectiveErrcode(attempt.body)).handling === 'throttle';
 }
 
 /** errcode 88 carries the real reason in sub_code. */
