@@ -307,6 +307,9 @@ async function main(): Promise<void> {
 			assert.ok(files.includes(icon), `${icon} is missing`);
 		}
 	});
+	await check("n8n's verification (@n8n/scan-community-package) passes on the tarball and the sources", () => {
+		execFileSync(process.execPath, [path.join(ROOT, 'scripts/scan-package.mjs'), tarball], { cwd: ROOT, stdio: 'pipe' });
+	});
 	for (const version of VERSIONS) await suite(version, tarball);
 	fs.rmSync(path.dirname(tarball), { recursive: true, force: true });
 	console.log(`\n${passed} passed, ${failed} failed`);
