@@ -5,21 +5,9 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import { argbToHex } from '../nodes/DingTalk/actions/label/getAll.operation';
-import type { CredentialStore, Sandbox } from './support';
-import { callsTo, contactsSentTo, credentialStoreFor, runDingTalk, SEED, startDingTalk } from './support';
+import { callsTo, contactsSentTo, runDingTalk, SEED, useSandbox } from './support';
 
-let sandbox: Sandbox;
-let store: CredentialStore;
-
-beforeAll(async () => {
-	sandbox = await startDingTalk();
-});
-afterAll(async () => await sandbox.close());
-beforeEach(() => {
-	sandbox.reset();
-	sandbox.resetLog();
-	store = credentialStoreFor(sandbox);
-});
+const env = useSandbox();
 
 const owner = (SEED.userIds as string[])[0];
 const otherOwner = (SEED.userIds as string[])[1];
@@ -52,12 +40,12 @@ const person = (overrides: IDataObject = {}): IDataObject => ({
 describe('create', () => {
 	it('sends the documented contact with mobile and country code, and outputs the new userid', async () => {
 		const result = await runDingTalk({
-			store,
+			store: env.store,
 			parameters: { ...NEW_CONTACT_FROM_JSON, operation: 'create' },
 			items: [person({ mobile: '137-0000 0002', stateCode: '+86' })],
 		});
 		expect(result.error).toBeUndefined();
-		expect(contactsSentTo(sandbox, '/topapi/extcontact/create')).toEqual([
+		expect(contactsSentTo(env.sandbox, '/topapi/extcontact/create')).toEqual([
 			{
 				name: '李雷',
 				follower_user_id: owner,
@@ -69,12 +57,12 @@ describe('create', () => {
 		]);
 		const { userid } = result.items[0].json;
 		expect(result.items[0].json).toEqual({ errcode: 0, errmsg: 'ok', userid, request_id: expect.any(String) });
-		expect(sandbox.state.contacts.get(String(userid))).toMatchObject({ name: '李雷', mobile: '13700000002' });
+		expect(env.sandbox.state.contacts.get(String(userid))).toMatchObject({ name: '李雷', mobile: '13700000002' });
 	});
 
 	it('validates mobile and country code before sending', async () => {
 		const result = await runDingTalk({
-			store,
+			store: env.store,
 			parameters: { ...NEW_CONTACT_FROM_JSON, operation: 'create' },
 			items: [person({ mobile: 'call me' }), person({ stateCode: 'China' })],
 			continueOnFail: true,
@@ -83,13 +71,13 @@ describe('create', () => {
 			'Item 0: "Mobile" "call me" is not a mobile number (digits only, without the country code)',
 			'Item 1: "Country Code" "China" is not a country calling code (such as 86)',
 		]);
-		expect(callsTo(sandbox, '/topapi/extcontact/create')).toHaveLength(0);
+		expect(callsTo(env.sandbox, '/topapi/extcontact/create')).toHaveLength(0);
 	});
 
 	it('a mobile number that exists already: DingTalk error with the way out', async () => {
-		const existing = [...sandbox.state.contacts.values()][0];
+		const existing = [...env.sandbox.state.contacts.values()][0];
 		const result = await runDingTalk({
-			store,
+			store: env.store,
 			parameters: { ...NEW_CONTACT_FROM_JSON, operation: 'create' },
 			items: [person({ mobile: existing.mobile, stateCode: existing.state_code })],
 			continueOnFail: true,
@@ -100,26 +88,26 @@ describe('create', () => {
 	});
 
 	it('is not retried on a 500, which may come after the contact was made', async () => {
-		sandbox.script('/topapi/extcontact/create', [{ http: 500 }]);
+		env.sandbox.script('/topapi/extcontact/create', [{ http: 500 }]);
 		const result = await runDingTalk({
-			store,
+			store: env.store,
 			parameters: { ...NEW_CONTACT_FROM_JSON, operation: 'create' },
 			items: [person()],
 			continueOnFail: true,
 		});
 		expect(result.items[0].json.error).toBe('DingTalk answered with HTTP status 500');
-		expect(callsTo(sandbox, '/topapi/extcontact/create')).toHaveLength(1);
+		expect(callsTo(env.sandbox, '/topapi/extcontact/create')).toHaveLength(1);
 	});
 
 	it('is retried when DingTalk says it is busy, which means nothing was made', async () => {
-		sandbox.script('/topapi/extcontact/create', [{ errcode: -1, errmsg: 'busy' }]);
+		env.sandbox.script('/topapi/extcontact/create', [{ errcode: -1, errmsg: 'busy' }]);
 		const result = await runDingTalk({
-			store,
+			store: env.store,
 			parameters: { ...NEW_CONTACT_FROM_JSON, operation: 'create' },
 			items: [person()],
 		});
 		expect(result.error).toBeUndefined();
-		expect(callsTo(sandbox, '/topapi/extcontact/create')).toHaveLength(2);
+		expect(callsTo(env.sandbox, '/topapi/extcontact/create')).toHaveLength(2);
 	});
 });
 
@@ -127,59 +115,59 @@ describe('get, get many, delete', () => {
 	it('get outputs the contact as DingTalk returns it', async () => {
 		const [id] = SEED.contactIds as string[];
 		const result = await runDingTalk({
-			store,
+			store: env.store,
 			parameters: { resource: 'externalContact', operation: 'get', contactId: locator(id) },
 		});
-		expect(result.items[0].json).toEqual(sandbox.state.contacts.get(id));
-		expect(callsTo(sandbox, '/topapi/extcontact/get')[0].params).toEqual({ user_id: id });
+		expect(result.items[0].json).toEqual(env.sandbox.state.contacts.get(id));
+		expect(callsTo(env.sandbox, '/topapi/extcontact/get')[0].params).toEqual({ user_id: id });
 	});
 
 	it('get many pages 100 at a time, stops at the first short page, one item per contact', async () => {
-		const extra = 230 - sandbox.state.contacts.size;
+		const extra = 230 - env.sandbox.state.contacts.size;
 		const created = await runDingTalk({
-			store,
+			store: env.store,
 			parameters: { ...NEW_CONTACT_FROM_JSON, operation: 'create' },
 			items: Array.from({ length: extra }, (_, i) => person({ name: `P${i}`, mobile: `1360000${String(i).padStart(4, '0')}` })),
 		});
 		expect(created.error).toBeUndefined();
-		sandbox.resetLog();
+		env.sandbox.resetLog();
 
 		const all = await runDingTalk({
-			store,
+			store: env.store,
 			parameters: { resource: 'externalContact', operation: 'getAll', returnAll: true },
 		});
 		expect(all.items).toHaveLength(230);
-		expect(new Set(all.items.map((item) => item.json.userid))).toEqual(new Set(sandbox.state.contacts.keys()));
+		expect(new Set(all.items.map((item) => item.json.userid))).toEqual(new Set(env.sandbox.state.contacts.keys()));
 		expect(all.items.every((item) => (item.pairedItem as { item: number }).item === 0)).toBe(true);
-		expect(callsTo(sandbox, '/topapi/extcontact/list').map((call) => [Number(call.params.offset), Number(call.params.size)])).toEqual([
+		expect(callsTo(env.sandbox, '/topapi/extcontact/list').map((call) => [Number(call.params.offset), Number(call.params.size)])).toEqual([
 			[0, 100],
 			[100, 100],
 			[200, 100],
 		]);
 
-		sandbox.resetLog();
+		env.sandbox.resetLog();
 		const limited = await runDingTalk({
-			store,
+			store: env.store,
 			parameters: { resource: 'externalContact', operation: 'getAll', returnAll: false, limit: 50 },
 		});
 		expect(limited.items).toHaveLength(50);
-		expect(callsTo(sandbox, '/topapi/extcontact/list')).toHaveLength(1);
+		expect(callsTo(env.sandbox, '/topapi/extcontact/list')).toHaveLength(1);
 	});
 
 	it('delete outputs deleted: true, and the contact is gone', async () => {
 		const id = (SEED.contactIds as string[])[4];
 		const result = await runDingTalk({
-			store,
+			store: env.store,
 			parameters: { resource: 'externalContact', operation: 'delete', contactId: locator(id) },
 		});
 		expect(result.items[0].json).toEqual({ errcode: 0, errmsg: 'ok', request_id: expect.any(String), deleted: true });
-		expect(sandbox.state.contacts.has(id)).toBe(false);
+		expect(env.sandbox.state.contacts.has(id)).toBe(false);
 	});
 
 	it('get and delete of an unknown contact fail by item under Continue On Fail', async () => {
 		for (const operation of ['get', 'delete']) {
 			const result = await runDingTalk({
-				store,
+				store: env.store,
 				parameters: { resource: 'externalContact', operation, contactId: locator('={{ $json.id }}') },
 				items: [{ id: 'nobody' }, { id: (SEED.contactIds as string[])[0] }],
 				continueOnFail: true,
@@ -194,9 +182,9 @@ describe('get, get many, delete', () => {
 describe('update modes', () => {
 	it('merge keeps the current value of every field the item leaves empty', async () => {
 		const id = (SEED.contactIds as string[])[1];
-		const before = sandbox.state.contacts.get(id)!;
+		const before = env.sandbox.state.contacts.get(id)!;
 		const result = await runDingTalk({
-			store,
+			store: env.store,
 			parameters: {
 				resource: 'externalContact',
 				operation: 'update',
@@ -209,8 +197,8 @@ describe('update modes', () => {
 			},
 		});
 		expect(result.error).toBeUndefined();
-		expect(callsTo(sandbox, '/topapi/extcontact/get')).toHaveLength(1);
-		const [sent] = contactsSentTo(sandbox, '/topapi/extcontact/update');
+		expect(callsTo(env.sandbox, '/topapi/extcontact/get')).toHaveLength(1);
+		const [sent] = contactsSentTo(env.sandbox, '/topapi/extcontact/update');
 		expect(sent).toMatchObject({
 			user_id: id,
 			name: before.name,
@@ -227,7 +215,7 @@ describe('update modes', () => {
 	it('replace sends only what is given', async () => {
 		const id = (SEED.contactIds as string[])[1];
 		await runDingTalk({
-			store,
+			store: env.store,
 			parameters: {
 				resource: 'externalContact',
 				operation: 'update',
@@ -237,16 +225,16 @@ describe('update modes', () => {
 				labelIds: [label2],
 			},
 		});
-		expect(contactsSentTo(sandbox, '/topapi/extcontact/update')).toEqual([
+		expect(contactsSentTo(env.sandbox, '/topapi/extcontact/update')).toEqual([
 			{ user_id: id, name: 'Only Name', follower_user_id: owner, label_ids: [label2] },
 		]);
-		expect(callsTo(sandbox, '/topapi/extcontact/get')).toHaveLength(0);
+		expect(callsTo(env.sandbox, '/topapi/extcontact/get')).toHaveLength(0);
 	});
 });
 
 describe('create or update', () => {
 	it('a mixed sheet: existing rows updated, new rows created, a duplicate mobile in the sheet updates the contact its first row made', async () => {
-		const existing = [...sandbox.state.contacts.values()].slice(0, 2);
+		const existing = [...env.sandbox.state.contacts.values()].slice(0, 2);
 		const sheet = [
 			person({ name: 'Existing One', mobile: existing[0].mobile, stateCode: existing[0].state_code }),
 			person({ name: 'New A', mobile: '13500000001' }),
@@ -254,9 +242,9 @@ describe('create or update', () => {
 			person({ name: 'New B', mobile: '13500000002' }),
 			person({ name: 'New A again', mobile: '13500000001', labels: `${label1},${label2}` }),
 		];
-		const countBefore = sandbox.state.contacts.size;
+		const countBefore = env.sandbox.state.contacts.size;
 		const result = await runDingTalk({
-			store,
+			store: env.store,
 			parameters: { ...NEW_CONTACT_FROM_JSON, operation: 'upsert' },
 			items: sheet,
 		});
@@ -267,15 +255,15 @@ describe('create or update', () => {
 		expect(result.items[4].json.userid).toBe(result.items[1].json.userid);
 		expect(result.items.map((item) => item.pairedItem)).toEqual([0, 1, 2, 3, 4].map((item) => ({ item })));
 
-		expect(sandbox.state.contacts.size).toBe(countBefore + 2);
-		expect(sandbox.state.contacts.get(String(result.items[1].json.userid))).toMatchObject({
+		expect(env.sandbox.state.contacts.size).toBe(countBefore + 2);
+		expect(env.sandbox.state.contacts.get(String(result.items[1].json.userid))).toMatchObject({
 			name: 'New A again',
 			label_ids: [label1, label2],
 		});
 		// contacts listed once for the whole sheet; update never sends the mobile
-		expect(callsTo(sandbox, '/topapi/extcontact/list').length).toBe(1);
-		expect(callsTo(sandbox, '/topapi/extcontact/create')).toHaveLength(2);
-		for (const contact of contactsSentTo(sandbox, '/topapi/extcontact/update')) {
+		expect(callsTo(env.sandbox, '/topapi/extcontact/list').length).toBe(1);
+		expect(callsTo(env.sandbox, '/topapi/extcontact/create')).toHaveLength(2);
+		for (const contact of contactsSentTo(env.sandbox, '/topapi/extcontact/update')) {
 			expect(contact.mobile).toBeUndefined();
 			expect(contact.state_code).toBeUndefined();
 		}
@@ -284,8 +272,8 @@ describe('create or update', () => {
 
 describe('labels', () => {
 	it('get many: one item per label with the group colour as #RRGGBB', async () => {
-		const result = await runDingTalk({ store, parameters: { resource: 'label', operation: 'getAll' } });
-		const groups = sandbox.state.labelGroups as IDataObject[];
+		const result = await runDingTalk({ store: env.store, parameters: { resource: 'label', operation: 'getAll' } });
+		const groups = env.sandbox.state.labelGroups as IDataObject[];
 		const expected = groups.flatMap((group) =>
 			(group.labels as IDataObject[]).map((label) => ({
 				labelId: label.id,
@@ -308,19 +296,19 @@ describe('labels', () => {
 
 it('round trip: create → get → update (replace, merge) → get many → delete', async () => {
 	const create = await runDingTalk({
-		store,
+		store: env.store,
 		parameters: { ...NEW_CONTACT_FROM_JSON, operation: 'create' },
 		items: [person({ name: 'Round Trip', mobile: '13399990000', company: 'Trip Co' })],
 	});
 	const userid = String(create.items[0].json.userid);
 
 	const read = async () =>
-		(await runDingTalk({ store, parameters: { resource: 'externalContact', operation: 'get', contactId: locator(userid) } }))
+		(await runDingTalk({ store: env.store, parameters: { resource: 'externalContact', operation: 'get', contactId: locator(userid) } }))
 			.items[0].json;
 	expect(await read()).toMatchObject({ userid, name: 'Round Trip', company_name: 'Trip Co', mobile: '13399990000' });
 
 	await runDingTalk({
-		store,
+		store: env.store,
 		parameters: {
 			resource: 'externalContact',
 			operation: 'update',
@@ -334,7 +322,7 @@ it('round trip: create → get → update (replace, merge) → get many → dele
 	expect(await read()).toMatchObject({ name: 'Round Trip Renamed', follower_user_id: otherOwner, remark: 'replaced' });
 
 	await runDingTalk({
-		store,
+		store: env.store,
 		parameters: {
 			resource: 'externalContact',
 			operation: 'update',
@@ -345,9 +333,9 @@ it('round trip: create → get → update (replace, merge) → get many → dele
 	});
 	expect(await read()).toMatchObject({ name: 'Round Trip Renamed', remark: 'replaced', title: 'Merged Title' });
 
-	const list = await runDingTalk({ store, parameters: { resource: 'externalContact', operation: 'getAll', returnAll: true } });
+	const list = await runDingTalk({ store: env.store, parameters: { resource: 'externalContact', operation: 'getAll', returnAll: true } });
 	expect(list.items.map((item) => item.json.userid)).toContain(userid);
 
-	await runDingTalk({ store, parameters: { resource: 'externalContact', operation: 'delete', contactId: locator(userid) } });
-	expect(sandbox.state.contacts.has(userid)).toBe(false);
+	await runDingTalk({ store: env.store, parameters: { resource: 'externalContact', operation: 'delete', contactId: locator(userid) } });
+	expect(env.sandbox.state.contacts.has(userid)).toBe(false);
 });

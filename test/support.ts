@@ -47,10 +47,32 @@ export async function startDingTalk(options: IDataObject = {}): Promise<Sandbox>
 	return (await startSandbox({ seed: 'default', ...options })) as Sandbox;
 }
 
-export function credentialStoreFor(sandbox: Sandbox, overrides: IDataObject = {}) {
+/**
+ * One sandbox for a test file, reset (seed data, knobs, log) before each test, with a fresh
+ * credential store (no token yet) per test. Read `env.sandbox` and `env.store` inside tests.
+ */
+export function useSandbox(options: IDataObject = {}): { sandbox: Sandbox; store: CredentialStore } {
+	const env = {} as { sandbox: Sandbox; store: CredentialStore };
+	beforeAll(async () => {
+		env.sandbox = await startDingTalk(options);
+	});
+	afterAll(async () => await env.sandbox.close());
+	beforeEach(() => {
+		env.sandbox.reset();
+		env.sandbox.resetLog();
+		env.store = credentialStoreFor(env.sandbox);
+	});
+	return env;
+}
+
+export function credentialStoreFor(
+	sandbox: Pick<Sandbox, 'url' | 'appKey' | 'appSecret'>,
+	overrides: IDataObject = {},
+	id = CREDENTIAL_ID,
+) {
 	const store = createCredentialStore([DingTalkApi]);
 	store.add({
-		id: CREDENTIAL_ID,
+		id,
 		name: 'DingTalk sandbox',
 		type: 'dingTalkApi',
 		data: { baseUrl: sandbox.url, appKey: sandbox.appKey, appSecret: sandbox.appSecret, accessToken: '', ...overrides },

@@ -4,31 +4,11 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import type { CredentialStore, Sandbox } from './support';
-import {
-	callsTo,
-	contactsSentTo,
-	credentialStoreFor,
-	runDingTalk,
-	SEED,
-	startDingTalk,
-	UPDATE_FROM_JSON,
-} from './support';
+import { callsTo, contactsSentTo, credentialStoreFor, runDingTalk, SEED, UPDATE_FROM_JSON, useSandbox } from './support';
 
 const UPDATE = '/topapi/extcontact/update';
 
-let sandbox: Sandbox;
-let store: CredentialStore;
-
-beforeAll(async () => {
-	sandbox = await startDingTalk();
-});
-afterAll(async () => await sandbox.close());
-beforeEach(() => {
-	sandbox.reset();
-	sandbox.resetLog();
-	store = credentialStoreFor(sandbox);
-});
+const env = useSandbox();
 
 const [contactA, contactB, contactC] = SEED.contactIds as string[];
 const [owner1, owner2] = SEED.userIds as string[];
@@ -42,7 +22,7 @@ function row(overrides: IDataObject = {}): IDataObject {
 describe('what reaches DingTalk', () => {
 	it('sends every field, form encoded, with DingTalk keys and types', async () => {
 		const result = await runDingTalk({
-			store,
+			store: env.store,
 			parameters: {
 				...UPDATE_FROM_JSON,
 				additionalFields: {
@@ -58,7 +38,7 @@ describe('what reaches DingTalk', () => {
 		});
 		expect(result.error).toBeUndefined();
 
-		const calls = callsTo(sandbox, UPDATE);
+		const calls = callsTo(env.sandbox, UPDATE);
 		expect(calls).toHaveLength(1);
 		expect(calls[0].method).toBe('POST');
 		expect(calls[0].encoding).toBe('form');
@@ -78,7 +58,7 @@ describe('what reaches DingTalk', () => {
 		});
 
 		// DingTalk applied it: read back under its read-back names
-		const stored = sandbox.state.contacts.get(contactA) as IDataObject;
+		const stored = env.sandbox.state.contacts.get(contactA) as IDataObject;
 		expect(stored).toMatchObject({ userid: contactA, name: '王小明', company_name: '阿里巴巴' });
 
 		expect(result.items).toHaveLength(1);
@@ -92,18 +72,18 @@ describe('what reaches DingTalk', () => {
 
 	it('leaves out optional fields that are empty', async () => {
 		await runDingTalk({
-			store,
+			store: env.store,
 			parameters: { ...UPDATE_FROM_JSON, additionalFields: { title: '', remark: '={{ $json.missing }}' } },
 			items: [row()],
 		});
-		expect(contactsSentTo(sandbox, UPDATE)).toEqual([
+		expect(contactsSentTo(env.sandbox, UPDATE)).toEqual([
 			{ user_id: contactA, name: '王小明', follower_user_id: owner1, label_ids: [labels[0]] },
 		]);
 	});
 
 	it('takes ids picked from the lists (resource locator "list" mode)', async () => {
 		await runDingTalk({
-			store,
+			store: env.store,
 			parameters: {
 				resource: 'externalContact',
 				operation: 'update',
@@ -113,17 +93,17 @@ describe('what reaches DingTalk', () => {
 				labelIds: [labels[1]],
 			},
 		});
-		expect(contactsSentTo(sandbox, UPDATE)).toEqual([
+		expect(contactsSentTo(env.sandbox, UPDATE)).toEqual([
 			{ user_id: contactB, name: 'John Smith', follower_user_id: owner2, label_ids: [labels[1]] },
 		]);
 	});
 
 	it('runs once per item, in order, each output paired to its input', async () => {
 		const rows = [contactA, contactB, contactC].map((id, index) => row({ id, name: `Contact ${index}` }));
-		const result = await runDingTalk({ store, parameters: UPDATE_FROM_JSON, items: rows });
+		const result = await runDingTalk({ store: env.store, parameters: UPDATE_FROM_JSON, items: rows });
 		expect(result.items.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
 		expect(result.items.every((item) => item.json.errcode === 0)).toBe(true);
-		const sent = contactsSentTo(sandbox, UPDATE).map((contact) => [contact.user_id, contact.name]);
+		const sent = contactsSentTo(env.sandbox, UPDATE).map((contact) => [contact.user_id, contact.name]);
 		expect(sent.sort()).toEqual([
 			[contactA, 'Contact 0'],
 			[contactB, 'Contact 1'],
@@ -141,18 +121,18 @@ describe('values as spreadsheets deliver them', () => {
 		['an array of numbers', [labels[0], labels[1]]],
 		['a list with duplicates and empty entries', `${labels[0]},,${labels[1]},${labels[0]},`],
 	])('label ids from %s', async (_, value) => {
-		const result = await runDingTalk({ store, parameters: UPDATE_FROM_JSON, items: [row({ labels: value })] });
+		const result = await runDingTalk({ store: env.store, parameters: UPDATE_FROM_JSON, items: [row({ labels: value })] });
 		expect(result.error).toBeUndefined();
-		expect(contactsSentTo(sandbox, UPDATE)[0].label_ids).toEqual([labels[0], labels[1]]);
+		expect(contactsSentTo(env.sandbox, UPDATE)[0].label_ids).toEqual([labels[0], labels[1]]);
 	});
 
 	it('a single numeric id, and numbers in text fields', async () => {
 		await runDingTalk({
-			store,
+			store: env.store,
 			parameters: { ...UPDATE_FROM_JSON, additionalFields: { companyName: '={{ $json.company }}' } },
 			items: [row({ labels: labels[2], name: 12345, company: 2026 })],
 		});
-		expect(contactsSentTo(sandbox, UPDATE)[0]).toMatchObject({
+		expect(contactsSentTo(env.sandbox, UPDATE)[0]).toMatchObject({
 			name: '12345',
 			label_ids: [labels[2]],
 			company_name: '2026',
@@ -161,14 +141,14 @@ describe('values as spreadsheets deliver them', () => {
 
 	it('user and department id lists from text', async () => {
 		await runDingTalk({
-			store,
+			store: env.store,
 			parameters: {
 				...UPDATE_FROM_JSON,
 				additionalFields: { shareUserIds: '={{ $json.users }}', shareDeptIds: '={{ $json.depts }}' },
 			},
 			items: [row({ users: ` ${owner1} , ${owner2},${owner1}`, depts: `${departments[1]}` })],
 		});
-		expect(contactsSentTo(sandbox, UPDATE)[0]).toMatchObject({
+		expect(contactsSentTo(env.sandbox, UPDATE)[0]).toMatchObject({
 			share_user_ids: [owner1, owner2],
 			share_dept_ids: [departments[1]],
 		});
@@ -187,7 +167,7 @@ describe('validation before sending', () => {
 		['two contact ids', { id: 'a,b' }, 'Item 1: "External Contact" "a,b" must be a single id'],
 	])('%s fails the item by index and field, and sends nothing for it', async (_, bad, message) => {
 		const result = await runDingTalk({
-			store,
+			store: env.store,
 			parameters: UPDATE_FROM_JSON,
 			items: [row(), row({ ...bad })],
 			continueOnFail: true,
@@ -197,12 +177,12 @@ describe('validation before sending', () => {
 		expect(result.items[1].json).toEqual({ error: message });
 		expect(result.items[1].pairedItem).toEqual({ item: 1 });
 		// only the good item went out
-		expect(contactsSentTo(sandbox, UPDATE).map((contact) => contact.user_id)).toEqual([contactA]);
+		expect(contactsSentTo(env.sandbox, UPDATE).map((contact) => contact.user_id)).toEqual([contactA]);
 	});
 
 	it('too many share departments and users are caught too', async () => {
 		const result = await runDingTalk({
-			store,
+			store: env.store,
 			parameters: {
 				...UPDATE_FROM_JSON,
 				additionalFields: { shareUserIds: '={{ $json.users }}' },
@@ -211,20 +191,20 @@ describe('validation before sending', () => {
 			continueOnFail: true,
 		});
 		expect(result.items[0].json.error).toBe('Item 0: "Share With Users" has 25 entries; DingTalk accepts at most 20');
-		expect(callsTo(sandbox, UPDATE)).toHaveLength(0);
+		expect(callsTo(env.sandbox, UPDATE)).toHaveLength(0);
 	});
 
 	it('without Continue On Fail the node fails with the same message', async () => {
-		const result = await runDingTalk({ store, parameters: UPDATE_FROM_JSON, items: [row({ labels: 'x' })] });
+		const result = await runDingTalk({ store: env.store, parameters: UPDATE_FROM_JSON, items: [row({ labels: 'x' })] });
 		expect(result.error?.message).toBe('Item 0: "Labels" "x" is not a whole positive number');
-		expect(callsTo(sandbox, UPDATE)).toHaveLength(0);
+		expect(callsTo(env.sandbox, UPDATE)).toHaveLength(0);
 	});
 });
 
 describe("DingTalk's errors", () => {
 	it('an unknown contact: "DingTalk error CODE: meaning" with what to do', async () => {
 		const result = await runDingTalk({
-			store,
+			store: env.store,
 			parameters: UPDATE_FROM_JSON,
 			items: [row({ id: 'no-such-contact' })],
 		});
@@ -240,9 +220,9 @@ describe("DingTalk's errors", () => {
 		[90018, 'DingTalk error 90018: too many calls per second for this app'],
 	])('errcode %s, under Continue On Fail, comes out paired with errcode, errmsg and request_id', async (errcode, message) => {
 		// retries are switched off here; they have tests of their own
-		sandbox.script(UPDATE, [{ errcode, errmsg: `scripted ${errcode}` }]);
+		env.sandbox.script(UPDATE, [{ errcode, errmsg: `scripted ${errcode}` }]);
 		const result = await runDingTalk({
-			store,
+			store: env.store,
 			parameters: { ...UPDATE_FROM_JSON, options: { maxRetries: 0, maxConcurrency: 1 } },
 			items: [row(), row({ id: contactB })],
 			continueOnFail: true,
@@ -262,7 +242,7 @@ describe("DingTalk's errors", () => {
 
 	it('one failing item does not stop the others under Continue On Fail', async () => {
 		const rows = [row(), row({ id: 'missing-1' }), row({ id: contactB }), row({ id: 'missing-2' })];
-		const result = await runDingTalk({ store, parameters: UPDATE_FROM_JSON, items: rows, continueOnFail: true });
+		const result = await runDingTalk({ store: env.store, parameters: UPDATE_FROM_JSON, items: rows, continueOnFail: true });
 		expect(result.items.map((item) => (item.json.errcode === 0 ? 'ok' : 'failed'))).toEqual([
 			'ok',
 			'failed',
@@ -273,19 +253,19 @@ describe("DingTalk's errors", () => {
 	});
 
 	it('HTTP 500 answers are retried, and named when they persist', async () => {
-		sandbox.script(UPDATE, [{ http: 500 }, { http: 500 }, { http: 500 }]);
+		env.sandbox.script(UPDATE, [{ http: 500 }, { http: 500 }, { http: 500 }]);
 		const result = await runDingTalk({
-			store,
+			store: env.store,
 			parameters: { ...UPDATE_FROM_JSON, options: { maxRetries: 2 } },
 			items: [row()],
 			continueOnFail: true,
 		});
 		expect(result.items[0].json.error).toBe('DingTalk answered with HTTP status 500');
-		expect(callsTo(sandbox, UPDATE)).toHaveLength(3);
+		expect(callsTo(env.sandbox, UPDATE)).toHaveLength(3);
 	});
 
 	it('a server that is not there: a message a person understands', async () => {
-		const offline = credentialStoreFor(sandbox, { baseUrl: 'http://127.0.0.1:9' });
+		const offline = credentialStoreFor(env.sandbox, { baseUrl: 'http://127.0.0.1:9' });
 		const result = await runDingTalk({
 			store: offline,
 			parameters: { ...UPDATE_FROM_JSON, options: { maxRetries: 0 } },
@@ -295,9 +275,9 @@ describe("DingTalk's errors", () => {
 	});
 
 	it('an HTML page instead of JSON is explained as a ban', async () => {
-		sandbox.script(UPDATE, [{ html: true }, { html: true }]);
+		env.sandbox.script(UPDATE, [{ html: true }, { html: true }]);
 		const result = await runDingTalk({
-			store,
+			store: env.store,
 			parameters: { ...UPDATE_FROM_JSON, options: { maxRetries: 0 } },
 			items: [row()],
 		});
@@ -305,8 +285,8 @@ describe("DingTalk's errors", () => {
 	});
 
 	it('a ban asking to wait longer than allowed fails with the reason', async () => {
-		sandbox.script(UPDATE, [{ ban: 120 }]);
-		const result = await runDingTalk({ store, parameters: UPDATE_FROM_JSON, items: [row()] });
+		env.sandbox.script(UPDATE, [{ ban: 120 }]);
+		const result = await runDingTalk({ store: env.store, parameters: UPDATE_FROM_JSON, items: [row()] });
 		expect(result.error?.message).toBe("DingTalk has temporarily blocked calls from this server's IP address");
 		expect(String(result.error?.description)).toMatch(/asks to wait 120 seconds/);
 	});

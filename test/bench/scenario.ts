@@ -7,9 +7,9 @@
  */
 import type { IDataObject, INodeType, INodeTypeDescription } from 'n8n-workflow';
 
-import { DingTalkApi } from '../../credentials/DingTalkApi.credentials';
 import { DingTalk } from '../../nodes/DingTalk/DingTalk.node';
-import { createCredentialStore, runNode } from '../harness';
+import { runNode } from '../harness';
+import { CREDENTIAL_ID, credentialStoreFor, UPDATE_FROM_JSON } from '../support';
 import { loadHttpRequestNode } from './httpRequestNode';
 
 export interface ScenarioInput {
@@ -47,12 +47,7 @@ const UPDATE_BODY =
 function parametersFor(input: ScenarioInput): IDataObject {
 	if (input.node === 'dingTalk') {
 		return {
-			resource: 'externalContact',
-			operation: 'update',
-			contactId: { __rl: true, mode: 'id', value: '={{ $json.id }}' },
-			name: '={{ $json.name }}',
-			followerUserId: { __rl: true, mode: 'id', value: '={{ $json.owner }}' },
-			labelIds: '={{ $json.labels }}',
+			...UPDATE_FROM_JSON,
 			options: {
 				...(input.requestsPerSecond ? { requestsPerSecond: input.requestsPerSecond } : {}),
 				...(input.maxConcurrency ? { maxConcurrency: input.maxConcurrency } : {}),
@@ -76,13 +71,7 @@ async function main(): Promise<void> {
 	const items = input.contactIds.map((id, index) => ({
 		json: { id, name: `Bench ${index}`, owner: input.ownerId, labels: String(input.labelId) },
 	}));
-	const store = createCredentialStore([DingTalkApi]);
-	store.add({
-		id: 'bench',
-		name: 'DingTalk sandbox',
-		type: 'dingTalkApi',
-		data: { baseUrl: input.baseUrl, appKey: input.appKey, appSecret: input.appSecret, accessToken: '' },
-	});
+	const store = credentialStoreFor({ url: input.baseUrl, appKey: input.appKey, appSecret: input.appSecret });
 	const nodeType: new () => INodeType =
 		input.node === 'dingTalk' ? DingTalk : loadHttpRequestNode(input.n8nNodesBase as string);
 	const description = new nodeType().description as INodeTypeDescription;
@@ -98,7 +87,7 @@ async function main(): Promise<void> {
 		parameters: parametersFor(input),
 		items,
 		credentials: store,
-		credentialId: input.node === 'dingTalk' ? 'bench' : undefined,
+		credentialId: input.node === 'dingTalk' ? CREDENTIAL_ID : undefined,
 		continueOnFail: true,
 	})) as { items: Array<{ json: IDataObject }>; error?: Error };
 	const wallMs = performance.now() - started;

@@ -5,30 +5,44 @@ import type { INodeProperties } from 'n8n-workflow';
  * documentation of /topapi/extcontact/*, limits included.
  */
 
-export const contactIdField: INodeProperties = {
+/** A resource locator: pick from a searchable list, or give the id (also from an expression). */
+function idLocator(field: {
+	displayName: string;
+	name: string;
+	description: string;
+	searchListMethod: string;
+	listPlaceholder: string;
+	idPlaceholder: string;
+}): INodeProperties {
+	return {
+		displayName: field.displayName,
+		name: field.name,
+		type: 'resourceLocator',
+		default: { mode: 'list', value: '' },
+		required: true,
+		description: field.description,
+		modes: [
+			{
+				displayName: 'From List',
+				name: 'list',
+				type: 'list',
+				placeholder: field.listPlaceholder,
+				typeOptions: { searchListMethod: field.searchListMethod, searchable: true },
+			},
+			{ displayName: 'By ID', name: 'id', type: 'string', placeholder: field.idPlaceholder },
+		],
+	};
+}
+
+export const contactIdField = idLocator({
 	displayName: 'External Contact',
 	name: 'contactId',
-	type: 'resourceLocator',
-	default: { mode: 'list', value: '' },
-	required: true,
 	description:
 		"The external contact's user ID (userid). Pick it from the list, or map it from a column or an expression.",
-	modes: [
-		{
-			displayName: 'From List',
-			name: 'list',
-			type: 'list',
-			placeholder: 'Select an external contact...',
-			typeOptions: { searchListMethod: 'searchContacts', searchable: true },
-		},
-		{
-			displayName: 'By ID',
-			name: 'id',
-			type: 'string',
-			placeholder: 'e.g. 0243563262939012',
-		},
-	],
-};
+	searchListMethod: 'searchContacts',
+	listPlaceholder: 'Select an external contact...',
+	idPlaceholder: 'e.g. 0243563262939012',
+});
 
 export const nameField: INodeProperties = {
 	displayName: 'Name',
@@ -40,30 +54,15 @@ export const nameField: INodeProperties = {
 	description: "The external contact's name",
 };
 
-export const followerUserIdField: INodeProperties = {
+export const followerUserIdField = idLocator({
 	displayName: 'Owner (Follower User ID)',
 	name: 'followerUserId',
-	type: 'resourceLocator',
-	default: { mode: 'list', value: '' },
-	required: true,
 	description:
 		'The employee who owns (follows up) this external contact: their DingTalk user ID (follower_user_id)',
-	modes: [
-		{
-			displayName: 'From List',
-			name: 'list',
-			type: 'list',
-			placeholder: 'Select an employee...',
-			typeOptions: { searchListMethod: 'searchUsers', searchable: true },
-		},
-		{
-			displayName: 'By ID',
-			name: 'id',
-			type: 'string',
-			placeholder: 'e.g. manager4220',
-		},
-	],
-};
+	searchListMethod: 'searchUsers',
+	listPlaceholder: 'Select an employee...',
+	idPlaceholder: 'e.g. manager4220',
+});
 
 export const labelIdsField: INodeProperties = {
 	displayName: 'Label Names or IDs',
