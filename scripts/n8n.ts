@@ -98,7 +98,6 @@ export function n8nEnvironment(userFolder: string, ports: { n8n: number; broker:
 		N8N_PERSONALIZATION_ENABLED: 'false',
 		N8N_DYNAMIC_BANNERS_ENABLED: 'false',
 		N8N_LICENSE_AUTO_RENEW_ENABLED: 'false',
-		N8N_DISABLED_MODULES: 'mcp-registry',
 		N8N_COMMUNITY_PACKAGES_ENABLED: 'true',
 		N8N_REINSTALL_MISSING_PACKAGES: 'false',
 		N8N_SECURE_COOKIE: 'false',
@@ -119,6 +118,9 @@ export interface N8nRunner {
 export async function createRunner(install: N8nInstall, userFolder: string): Promise<N8nRunner> {
 	const port = await freePort();
 	const env = n8nEnvironment(userFolder, { n8n: port, broker: await freePort() });
+	// the MCP registry module (newer n8n) fetches from the internet; older n8n refuses unknown names
+	const modules = path.join(path.dirname(path.dirname(install.n8n)), 'dist', 'modules');
+	if (fs.existsSync(path.join(modules, 'mcp-registry'))) env.N8N_DISABLED_MODULES = 'mcp-registry';
 	return { install, userFolder, env, port };
 }
 
