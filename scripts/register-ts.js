@@ -16,3 +16,11 @@ require.extensions['.ts'] = function compileTypeScript(module, filename) {
 	});
 	module._compile(outputText, filename);
 };
+
+// Look for .ts before .json: `DingTalk.node` must resolve to DingTalk.node.ts, not the codex file
+// DingTalk.node.json beside it. (Node tries extensions in the order they were registered.)
+for (const extension of ['.json', '.node']) {
+	const loader = require.extensions[extension];
+	delete require.extensions[extension];
+	require.extensions[extension] = loader;
+}

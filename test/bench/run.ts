@@ -11,6 +11,7 @@
  */
 import { execFile } from 'child_process';
 import fs from 'fs';
+import os from 'os';
 import path from 'path';
 import type { IDataObject } from 'n8n-workflow';
 
@@ -101,12 +102,15 @@ const median = (values: number[]) => {
 };
 
 function runChild(input: ScenarioInput): Promise<ScenarioOutput> {
+	const inputFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dingtalk-bench-')), 'input.json');
+	fs.writeFileSync(inputFile, JSON.stringify(input));
 	return new Promise((resolve, reject) => {
 		execFile(
 			process.execPath,
-			['--max-old-space-size=8192', '-r', path.join(ROOT, 'scripts/register-ts.js'), path.join(__dirname, 'scenario.ts'), JSON.stringify(input)],
+			['--max-old-space-size=8192', '-r', path.join(ROOT, 'scripts/register-ts.js'), path.join(__dirname, 'scenario.ts'), inputFile],
 			{ cwd: ROOT, timeout: CHILD_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 },
 			(error, stdout, stderr) => {
+				fs.rmSync(path.dirname(inputFile), { recursive: true, force: true });
 				const line = stdout.trim().split('\n').pop() ?? '';
 				if (error || !line.startsWith('{')) {
 					reject(new Error(`scenario failed: ${error?.message ?? ''}\n${stderr.slice(-2000)}`));
@@ -130,7 +134,7 @@ async function main(): Promise<void> {
 	const contactIds = [...(sandbox.state.contacts as Map<string, unknown>).keys()] as string[];
 	const haveHttpNode = fs.existsSync(path.join(N8N_NODES_BASE, 'dist/nodes/HttpRequest/HttpRequest.node.js'));
 	const table: string[] = [];
-	console.log(`Benchmark on ${require('os').cpus().length} cores, Node ${process.version}, medians of ${RUNS} runs\n`);
+	console.log(`Benchmark on ${os.cpus().length} cores, Node ${process.version}, medians of ${RUNS} runs\n`);
 
 	for (const row of ROWS) {
 		if (ONLY && !ONLY.includes(row.id)) continue;

@@ -126,8 +126,7 @@ export class DingTalkClient {
 		let tokenRefreshed = false;
 		// every pass either returns, throws, or spends a retry or the one token refresh
 		for (;;) {
-			await limiter.acquire();
-			const { result: attempt, token } = await this.send(path, body, itemIndex);
+			const { result: attempt, token } = await this.send(path, body, limiter, itemIndex);
 			const retryWait = this.decide(attempt, policy, limiter, maxRetries - retriesLeft.other);
 
 			if (retryWait === 'success' && attempt.kind === 'answer') {
@@ -211,9 +210,12 @@ export class DingTalkClient {
 	private async send(
 		path: string,
 		body: string,
+		limiter: AdaptiveRateLimiter,
 		itemIndex: number | undefined,
 	): Promise<{ result: Attempt; token: string }> {
 		return await this.tokens.withCredentials(async (credentials) => {
+			// the slot is taken once a token is in hand, so calls that waited for it do not bunch up
+			await limiter.acquire();
 			this.stats.calls++;
 			const request: IHttpRequestOptions = {
 				method: 'POST',

@@ -2,11 +2,14 @@ import { sleep } from 'n8n-workflow';
 
 /**
  * Spaces out the start of DingTalk calls so that at most `requestsPerSecond` start in any second,
- * shared by every item of one node run.
+ * shared by every item of one node run (one limiter per DingTalk API, as DingTalk counts them).
+ *
+ * Two rules together: starts are spaced evenly, and no more than the rate start within any window
+ * of a second plus a margin, so that a timer firing late cannot bunch calls into one second.
  *
  * It adapts like TCP's congestion control: when DingTalk answers "too many calls" (90018/90002),
- * the rate halves (at most once a second, since one overload shows up in several answers at once);
- * after a quiet second it climbs back by a twentieth of the configured rate per second. Two runs
+ * the rate drops to 70% (at most once a second, since one overload shows up in several answers at
+ * once); after a quiet second it climbs back by a tenth of the configured rate per second. Two runs
  * (or two n8n workers) that share one app's quota so settle under it instead of fighting.
  */
 export class AdaptiveRateLimiter {
@@ -14,9 +17,12 @@ export class AdaptiveRateLimiter {
 	private nextStartAt = 0;
 	private pausedUntil = 0;
 	private lastRateChangeAt = 0;
+	/** scheduled start times of recent calls, oldest first (at most `maxRate` of them) */
+	private readonly recentStarts: number[] = [];
 
-	/** Keep a little under the quota so that timer jitter cannot put one call too many in a second. */
-	private static readonly SAFETY_FACTOR = 0.98;
+	/** DingTalk counts calls per second; late timers and the network add a little jitter. */
+	private static readonly WINDOW_MS = 1030;
+	private static readonly DECREASE = 0.7;
 
 	constructor(
 		private readonly maxRate: number,
@@ -32,8 +38,14 @@ export class AdaptiveRateLimiter {
 	/** Resolves when the caller may start its call. */
 	async acquire(): Promise<void> {
 		const now = this.now();
-		const startAt = Math.max(now, this.nextStartAt, this.pausedUntil);
-		this.nextStartAt = startAt + 1000 / (this.currentRate * AdaptiveRateLimiter.SAFETY_FACTOR);
+		let startAt = Math.max(now, this.nextStartAt, this.pausedUntil);
+		const perWindow = Math.max(1, Math.floor(this.currentRate));
+		if (this.recentStarts.length >= perWindow) {
+			startAt = Math.max(startAt, this.recentStarts[this.recentStarts.length - perWindow] + AdaptiveRateLimiter.WINDOW_MS);
+		}
+		this.recentStarts.push(startAt);
+		if (this.recentStarts.length > Math.ceil(this.maxRate)) this.recentStarts.shift();
+		this.nextStartAt = startAt + 1000 / this.currentRate;
 		if (startAt > now) await sleep(startAt - now);
 	}
 
@@ -41,7 +53,7 @@ export class AdaptiveRateLimiter {
 	onThrottled(): void {
 		const now = this.now();
 		if (now - this.lastRateChangeAt < 1000 && this.currentRate < this.maxRate) return;
-		this.currentRate = Math.max(1, this.currentRate / 2);
+		this.currentRate = Math.max(1, this.currentRate * AdaptiveRateLimiter.DECREASE);
 		this.lastRateChangeAt = now;
 		// calls already scheduled at the old spacing are pushed back to the new one
 		this.nextStartAt = Math.max(this.nextStartAt, now + 1000 / this.currentRate);
@@ -52,7 +64,7 @@ export class AdaptiveRateLimiter {
 		if (this.currentRate >= this.maxRate) return;
 		const now = this.now();
 		if (now - this.lastRateChangeAt < 1000) return;
-		this.currentRate = Math.min(this.maxRate, this.currentRate + Math.max(1, this.maxRate / 20));
+		this.currentRate = Math.min(this.maxRate, this.currentRate + Math.max(1, this.maxRate / 10));
 		this.lastRateChangeAt = now;
 	}
 
