@@ -8,8 +8,8 @@ import { sleep } from 'n8n-workflow';
  * of a second plus a margin, so that a timer firing late cannot bunch calls into one second.
  *
  * It adapts like TCP's congestion control: when DingTalk answers "too many calls" (90018/90002),
- * the rate drops to 70% (at most once a second, since one overload shows up in several answers at
- * once); after a quiet second it climbs back by a tenth of the configured rate per second. Two runs
+ * the rate halves (at most once a second, since one overload shows up in several answers at once);
+ * after a quiet second it climbs back by a twentieth of the configured rate per second. Two runs
  * (or two n8n workers) that share one app's quota so settle under it instead of fighting.
  */
 export class AdaptiveRateLimiter {
@@ -22,7 +22,7 @@ export class AdaptiveRateLimiter {
 
 	/** DingTalk counts calls per second; late timers and the network add a little jitter. */
 	private static readonly WINDOW_MS = 1030;
-	private static readonly DECREASE = 0.7;
+	private static readonly DECREASE = 0.5;
 
 	constructor(
 		private readonly maxRate: number,
@@ -64,7 +64,7 @@ export class AdaptiveRateLimiter {
 		if (this.currentRate >= this.maxRate) return;
 		const now = this.now();
 		if (now - this.lastRateChangeAt < 1000) return;
-		this.currentRate = Math.min(this.maxRate, this.currentRate + Math.max(1, this.maxRate / 10));
+		this.currentRate = Math.min(this.maxRate, this.currentRate + Math.max(1, this.maxRate / 20));
 		this.lastRateChangeAt = now;
 	}
 
