@@ -49,7 +49,15 @@ if [ ! -f "$target/.complete" ]; then
 	cat >"$target/package.json" <<JSON
 { "name": "n8n-cache", "private": true, "dependencies": { "n8n": "$version" }, "overrides": $overrides }
 JSON
-	(cd "$target" && npm_install && npm rebuild sqlite3 isolated-vm --loglevel=error)
+	# --ignore-scripts=false: under `npm run`, the project's ignore-scripts=true reaches this npm
+	# through the environment and would turn the rebuild into a silent no-op.
+	(cd "$target" && npm_install && npm rebuild sqlite3 isolated-vm --ignore-scripts=false --loglevel=error)
+	# n8n cannot open its database without sqlite3's native binding: check it loads before the
+	# folder is marked complete, so a broken build fails here and is redone on the next run.
+	if ! (cd "$target/node_modules/n8n" && "$node_bin" -e "require('sqlite3')") >&2; then
+		echo "the native sqlite3 module did not build for $("$node_bin" --version); see the npm output above" >&2
+		exit 1
+	fi
 	touch "$target/.complete"
 	echo "n8n $version installed in $((SECONDS - started)) s" >&2
 fi

@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
-import { readParameter } from './parameters';
+import { parseValue, readParameter } from './parameters';
 import {
 	InvalidValueError,
 	parseMobile,
@@ -62,13 +62,17 @@ export function readContact(
 		contact.mobile = read('mobile', 'Mobile', parseMobile);
 	}
 
+	// the collection is read once; each of its fields is then parsed from it
+	const additional = read('additionalFields', 'Additional Fields', (value) => (value ?? {}) as IDataObject, {});
+	const readAdditional = <T>(name: string, label: string, parse: (value: unknown) => T) =>
+		parseValue(context, itemIndex, label, parse, additional[name]);
 	for (const [parameter, label, key] of OPTIONAL_TEXT_FIELDS) {
-		const text = read(`additionalFields.${parameter}`, label, parseText, '');
+		const text = readAdditional(parameter, label, parseText);
 		if (text !== '') contact[key] = text;
 	}
-	const shareDeptIds = read('additionalFields.shareDeptIds', 'Share With Departments', parseNumericIdList, []);
+	const shareDeptIds = readAdditional('shareDeptIds', 'Share With Departments', parseNumericIdList);
 	if (shareDeptIds.length > 0) contact.share_dept_ids = shareDeptIds;
-	const shareUserIds = read('additionalFields.shareUserIds', 'Share With Users', parseStringIdList, []);
+	const shareUserIds = readAdditional('shareUserIds', 'Share With Users', parseStringIdList);
 	if (shareUserIds.length > 0) contact.share_user_ids = shareUserIds;
 	return contact;
 }

@@ -3,7 +3,6 @@ import { NodeOperationError } from 'n8n-workflow';
 
 const RESOURCE_LOCATORS = new Set(['contactId', 'followerUserId']);
 
-
 /**
  * Reads one parameter of one item and parses it; a value that does not parse becomes an error
  * naming the item and the field, thrown before anything is sent for that item.
@@ -19,6 +18,17 @@ export function readParameter<T>(
 ): T {
 	const extractValue = RESOURCE_LOCATORS.has(name);
 	const value: unknown = context.getNodeParameter(name, itemIndex, fallback, { extractValue });
+	return parseValue(context, itemIndex, label, parse, value);
+}
+
+/** Parses a value already read (e.g. one field of a collection), with the same errors. */
+export function parseValue<T>(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	label: string,
+	parse: (value: unknown) => T,
+	value: unknown,
+): T {
 	try {
 		return parse(value);
 	} catch (error) {

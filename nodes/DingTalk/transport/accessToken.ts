@@ -78,7 +78,7 @@ export class AccessTokenKeeper {
 	}
 }
 
-function tokenOf(credentials: ICredentialDataDecryptedObject): string {
+export function tokenOf(credentials: ICredentialDataDecryptedObject): string {
 	return typeof credentials.accessToken === 'string' ? credentials.accessToken : '';
 }
 

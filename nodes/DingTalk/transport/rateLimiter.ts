@@ -17,8 +17,9 @@ export class AdaptiveRateLimiter {
 	private nextStartAt = 0;
 	private pausedUntil = 0;
 	private lastRateChangeAt = 0;
-	/** scheduled start times of recent calls, oldest first (at most `maxRate` of them) */
-	private readonly recentStarts: number[] = [];
+	/** scheduled start times of the last `maxRate` calls, as a ring (`startCount` is where it wraps) */
+	private readonly recentStarts: number[];
+	private startCount = 0;
 
 	/** DingTalk counts calls per second; late timers and the network add a little jitter. */
 	private static readonly WINDOW_MS = 1030;
@@ -29,6 +30,7 @@ export class AdaptiveRateLimiter {
 		private readonly now: () => number = Date.now,
 	) {
 		this.currentRate = maxRate;
+		this.recentStarts = new Array<number>(Math.max(1, Math.ceil(maxRate)));
 	}
 
 	get rate(): number {
@@ -39,12 +41,13 @@ export class AdaptiveRateLimiter {
 	async acquire(): Promise<void> {
 		const now = this.now();
 		let startAt = Math.max(now, this.nextStartAt, this.pausedUntil);
-		const perWindow = Math.max(1, Math.floor(this.currentRate));
-		if (this.recentStarts.length >= perWindow) {
-			startAt = Math.max(startAt, this.recentStarts[this.recentStarts.length - perWindow] + AdaptiveRateLimiter.WINDOW_MS);
+		const perWindow = Math.min(this.recentStarts.length, Math.max(1, Math.floor(this.currentRate)));
+		if (this.startCount >= perWindow) {
+			const nthBack = this.recentStarts[(this.startCount - perWindow) % this.recentStarts.length];
+			startAt = Math.max(startAt, nthBack + AdaptiveRateLimiter.WINDOW_MS);
 		}
-		this.recentStarts.push(startAt);
-		if (this.recentStarts.length > Math.ceil(this.maxRate)) this.recentStarts.shift();
+		this.recentStarts[this.startCount % this.recentStarts.length] = startAt;
+		this.startCount++;
 		this.nextStartAt = startAt + 1000 / this.currentRate;
 		if (startAt > now) await sleep(startAt - now);
 	}
