@@ -71,6 +71,13 @@ const ROWS: Row[] = [
 		input: { node: 'dingTalk', requestsPerSecond: 10000, maxConcurrency: 20 },
 	},
 	{
+		id: 'overhead-ours-one-expression',
+		title: '3c. DingTalk node, 5,000 items, no latency, no limit, one expression per item like 3b',
+		items: 5000,
+		knobs: {},
+		input: { node: 'dingTalk', requestsPerSecond: 10000, maxConcurrency: 20, mapping: 'contactIdOnly' },
+	},
+	{
 		id: 'overhead-http',
 		title: '3b. HTTP Request node, 5,000 items, no latency, no limit',
 		items: 5000,

@@ -23,6 +23,12 @@ export interface ScenarioInput {
 	labelId: number;
 	requestsPerSecond?: number;
 	maxConcurrency?: number;
+	/**
+	 * DingTalk node: how the item's columns reach the fields. `columns` (default): each field an
+	 * expression, as a user maps a sheet; `contactIdOnly`: only the contact id is an expression and
+	 * the rest fixed values, so that n8n evaluates one expression per item, as for 3b's one body.
+	 */
+	mapping?: 'columns' | 'contactIdOnly';
 	/** HTTP Request node: its Batching option (items per batch, ms between batches) */
 	batching?: { batchSize: number; batchInterval: number };
 	/** HTTP Request node: the token, fetched once by the runner (as a user would paste it) */
@@ -47,8 +53,17 @@ const UPDATE_BODY =
 
 function parametersFor(input: ScenarioInput): IDataObject {
 	if (input.node === 'dingTalk') {
+		const fixedFields =
+			input.mapping === 'contactIdOnly'
+				? {
+						name: 'Bench',
+						followerUserId: { __rl: true, mode: 'id', value: input.ownerId },
+						labelIds: [input.labelId],
+					}
+				: {};
 		return {
 			...UPDATE_FROM_JSON,
+			...fixedFields,
 			options: {
 				...(input.requestsPerSecond ? { requestsPerSecond: input.requestsPerSecond } : {}),
 				...(input.maxConcurrency ? { maxConcurrency: input.maxConcurrency } : {}),

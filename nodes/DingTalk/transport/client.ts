@@ -150,10 +150,6 @@ export class DingTalkClient {
 		}
 	}
 
-	/**
-	 * 'success', 'refreshToken', a wait in ms before retrying, or 'fail'.
-	 * Also tells the limiter about rate-limit answers and bans.
-	 */
 	private limiterFor(path: string): AdaptiveRateLimiter {
 		let limiter = this.limiters.get(path);
 		if (!limiter) {
@@ -163,6 +159,10 @@ export class DingTalkClient {
 		return limiter;
 	}
 
+	/**
+	 * 'success', 'refreshToken', a wait in ms before retrying, or 'fail'.
+	 * Also tells the limiter about rate-limit answers and bans.
+	 */
 	private decide(
 		attempt: Attempt,
 		policy: RetryPolicy,
