@@ -184,7 +184,10 @@ async function main(): Promise<void> {
 				duplicated: [...appliedPerContact.values()].filter((count) => count > 1).length,
 				tokenCalls: log.filter((entry) => entry.path === '/gettoken').length + (accessToken ? 1 : 0),
 			});
-			process.stderr.write(`${row.id} run ${run + 1}: ${(output.wallMs / 1000).toFixed(2)} s\n`);
+			const measured = runs[runs.length - 1];
+			process.stderr.write(
+				`${row.id} run ${run + 1}: ${(output.wallMs / 1000).toFixed(2)} s, ${measured.calls} calls, ${measured.throttled} answered 90018, CPU ${(output.cpuMs / 1000).toFixed(2)} s\n`,
+			);
 		}
 		const m = (key: keyof Measured) => median(runs.map((run) => Number(run[key] ?? 0)));
 		const wallS = m('wallMs') / 1000;
