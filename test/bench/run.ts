@@ -48,6 +48,14 @@ const ROWS: Row[] = [
 		quotaBoundS: 20,
 	},
 	{
+		id: 'quota-ours-jitter',
+		title: '1j. DingTalk node, as 1 but latency varying from 20 to 120 ms, as over the internet',
+		items: 1000,
+		knobs: { latencyMs: [20, 120], qpsLimit: { [UPDATE]: 50 } },
+		input: { node: 'dingTalk', requestsPerSecond: 50 },
+		quotaBoundS: 20,
+	},
+	{
 		id: 'quota-http',
 		title: '2a. HTTP Request node, defaults, same job',
 		items: 1000,

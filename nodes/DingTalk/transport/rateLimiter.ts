@@ -8,9 +8,12 @@ import { sleep } from 'n8n-workflow';
  * of a second plus a margin, so that a timer firing late cannot bunch calls into one second.
  *
  * It adapts like TCP's congestion control: when DingTalk answers "too many calls" (90018/90002),
- * the rate halves (at most once a second, since one overload shows up in several answers at once);
- * after a quiet second it climbs back by a twentieth of the configured rate per second. Two runs
- * (or two n8n workers) that share one app's quota so settle under it instead of fighting.
+ * the rate drops (at most once a second, since one overload shows up in several answers at once);
+ * after a quiet second it climbs back by a twentieth of the configured rate per second. A lone
+ * refusal after a quiet spell is usually the network bunching calls that left evenly spaced: the
+ * rate drops by a quarter and the window's margin widens to absorb such bunching. Refusals that
+ * keep coming mean someone else shares the quota (another execution, another n8n worker): the rate
+ * halves each time, so that both settle under the quota instead of fighting.
  */
 export class AdaptiveRateLimiter {
 	private currentRate: number;
@@ -23,7 +26,12 @@ export class AdaptiveRateLimiter {
 
 	/** DingTalk counts calls per second; late timers and the network add a little jitter. */
 	private static readonly WINDOW_MS = 1030;
-	private static readonly DECREASE = 0.5;
+	private static readonly WINDOW_STEP_MS = 50;
+	private static readonly MAX_WINDOW_MS = 1500;
+	/** a refusal within this long of the previous one means the quota is shared, not jitter */
+	private static readonly CONTENTION_MS = 5000;
+	private lastThrottleAt = -Infinity;
+	private windowMs = AdaptiveRateLimiter.WINDOW_MS;
 
 	constructor(
 		private readonly maxRate: number,
@@ -44,7 +52,7 @@ export class AdaptiveRateLimiter {
 		const perWindow = Math.min(this.recentStarts.length, Math.max(1, Math.floor(this.currentRate)));
 		if (this.startCount >= perWindow) {
 			const nthBack = this.recentStarts[(this.startCount - perWindow) % this.recentStarts.length];
-			startAt = Math.max(startAt, nthBack + AdaptiveRateLimiter.WINDOW_MS);
+			startAt = Math.max(startAt, nthBack + this.windowMs);
 		}
 		this.recentStarts[this.startCount % this.recentStarts.length] = startAt;
 		this.startCount++;
@@ -55,8 +63,16 @@ export class AdaptiveRateLimiter {
 	/** DingTalk said "too many calls": slow down. */
 	onThrottled(): void {
 		const now = this.now();
+		const contended = now - this.lastThrottleAt < AdaptiveRateLimiter.CONTENTION_MS;
+		this.lastThrottleAt = now;
 		if (now - this.lastRateChangeAt < 1000 && this.currentRate < this.maxRate) return;
-		this.currentRate = Math.max(1, this.currentRate * AdaptiveRateLimiter.DECREASE);
+		if (contended) {
+			this.currentRate = Math.max(1, this.currentRate * 0.5);
+		} else {
+			this.currentRate = Math.max(1, this.currentRate * 0.75);
+			// a wider margin stays for the rest of the run: the network that bunched calls once will again
+			this.windowMs = Math.min(AdaptiveRateLimiter.MAX_WINDOW_MS, this.windowMs + AdaptiveRateLimiter.WINDOW_STEP_MS);
+		}
 		this.lastRateChangeAt = now;
 		// calls already scheduled at the old spacing are pushed back to the new one
 		this.nextStartAt = Math.max(this.nextStartAt, now + 1000 / this.currentRate);
