@@ -72,6 +72,14 @@ const ROWS: Row[] = [
 		quotaBoundS: 20,
 	},
 	{
+		id: 'quota-http-batched-jitter',
+		title: '2c. HTTP Request node, Batching 50 items / 1,000 ms, latency varying as in 1j',
+		items: 1000,
+		knobs: { latencyMs: [20, 120], qpsLimit: { [UPDATE]: 50 } },
+		input: { node: 'httpRequest', batching: { batchSize: 50, batchInterval: 1000 } },
+		quotaBoundS: 20,
+	},
+	{
 		id: 'overhead-ours',
 		title: '3a. DingTalk node, 5,000 items, no latency, no limit',
 		items: 5000,
