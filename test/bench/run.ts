@@ -191,7 +191,7 @@ async function main(): Promise<void> {
 				const id = String((entry.params.contact as IDataObject).user_id);
 				appliedPerContact.set(id, (appliedPerContact.get(id) ?? 0) + 1);
 			}
-			runs.push({
+			const measured: Measured = {
 				...output,
 				calls: updates.length,
 				throttled: updates.filter((entry) => entry.response?.errcode === 90018).length,
@@ -199,8 +199,8 @@ async function main(): Promise<void> {
 				lost: ids.filter((id) => !appliedPerContact.has(id)).length,
 				duplicated: [...appliedPerContact.values()].filter((count) => count > 1).length,
 				tokenCalls: log.filter((entry) => entry.path === '/gettoken').length + (accessToken ? 1 : 0),
-			});
-			const measured = runs[runs.length - 1];
+			};
+			runs.push(measured);
 			process.stderr.write(
 				`${row.id} run ${run + 1}: ${(output.wallMs / 1000).toFixed(2)} s, ${measured.calls} calls, ${measured.throttled} answered 90018, CPU ${(output.cpuMs / 1000).toFixed(2)} s\n`,
 			);

@@ -23,6 +23,8 @@ export class AdaptiveRateLimiter {
 	/** scheduled start times of the last `maxRate` calls, as a ring (`startCount` is where it wraps) */
 	private readonly recentStarts: number[];
 	private startCount = 0;
+	private lastThrottleAt = -Infinity;
+	private windowMs = AdaptiveRateLimiter.WINDOW_MS;
 
 	/** DingTalk counts calls per second; late timers and the network add a little jitter. */
 	private static readonly WINDOW_MS = 1030;
@@ -30,8 +32,8 @@ export class AdaptiveRateLimiter {
 	private static readonly MAX_WINDOW_MS = 1500;
 	/** a refusal within this long of the previous one means the quota is shared, not jitter */
 	private static readonly CONTENTION_MS = 5000;
-	private lastThrottleAt = -Infinity;
-	private windowMs = AdaptiveRateLimiter.WINDOW_MS;
+	private static readonly LONE_REFUSAL_DECREASE = 0.75;
+	private static readonly CONTENDED_DECREASE = 0.5;
 
 	constructor(
 		private readonly maxRate: number,
@@ -66,10 +68,9 @@ export class AdaptiveRateLimiter {
 		const contended = now - this.lastThrottleAt < AdaptiveRateLimiter.CONTENTION_MS;
 		this.lastThrottleAt = now;
 		if (now - this.lastRateChangeAt < 1000 && this.currentRate < this.maxRate) return;
-		if (contended) {
-			this.currentRate = Math.max(1, this.currentRate * 0.5);
-		} else {
-			this.currentRate = Math.max(1, this.currentRate * 0.75);
+		const decrease = contended ? AdaptiveRateLimiter.CONTENDED_DECREASE : AdaptiveRateLimiter.LONE_REFUSAL_DECREASE;
+		this.currentRate = Math.max(1, this.currentRate * decrease);
+		if (!contended) {
 			// a wider margin stays for the rest of the run: the network that bunched calls once will again
 			this.windowMs = Math.min(AdaptiveRateLimiter.MAX_WINDOW_MS, this.windowMs + AdaptiveRateLimiter.WINDOW_STEP_MS);
 		}
