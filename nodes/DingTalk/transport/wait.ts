@@ -1,8 +1,13 @@
+import { sleep } from 'n8n-workflow';
+
 /**
  * Waiting that a stopped execution ends at once. n8n's community rules forbid setTimeout in node
- * code, so the timer is an AbortSignal.timeout (whose timer does not keep the process alive once
- * nobody waits on it).
+ * code, so waits use n8n-workflow's sleep, in steps short enough that a timer left behind by a stop
+ * ends soon after it; the stop itself ends the wait at once.
  */
+
+/** The longest single sleep: what a stopped wait may leave running behind it. */
+const STEP_MS = 100;
 
 /** Thrown when the execution was stopped while the node waited or called DingTalk. */
 export class ExecutionStoppedError extends Error {
@@ -21,13 +26,19 @@ export function throwIfStopped(signal: AbortSignal | undefined): void {
 export async function wait(ms: number, signal?: AbortSignal): Promise<void> {
 	throwIfStopped(signal);
 	if (!(ms > 0)) return;
-	const timer = AbortSignal.timeout(Math.ceil(ms));
-	const either = signal ? AbortSignal.any([timer, signal]) : timer;
-	await new Promise<void>((resolve, reject) => {
-		either.addEventListener(
-			'abort',
-			() => (signal?.aborted ? reject(new ExecutionStoppedError()) : resolve()),
-			{ once: true },
-		);
+	if (!signal) return await sleep(ms);
+	let onStop!: () => void;
+	const stopped = new Promise<never>((_, reject) => {
+		onStop = () => reject(new ExecutionStoppedError());
+		signal.addEventListener('abort', onStop, { once: true });
 	});
+	stopped.catch(() => undefined);
+	try {
+		const until = Date.now() + ms;
+		for (let left = ms; left > 0; left = until - Date.now()) {
+			await Promise.race([sleep(Math.min(left, STEP_MS)), stopped]);
+		}
+	} finally {
+		signal.removeEventListener('abort', onStop);
+	}
 }
