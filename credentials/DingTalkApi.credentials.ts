@@ -1,17 +1,20 @@
 import type {
-	IAuthenticateGeneric,
 	ICredentialDataDecryptedObject,
 	ICredentialTestRequest,
 	ICredentialType,
-	IDataObject,
 	IHttpRequestHelper,
+	IHttpRequestOptions,
 	Icon,
+	IN8nHttpFullResponse,
 	INodeProperties,
 } from 'n8n-workflow';
 
-import { CredentialRejectedError } from '../nodes/DingTalk/transport/accessToken';
-import { normalizeBaseUrl } from '../nodes/DingTalk/transport/client';
-import { describeErrcode } from '../nodes/DingTalk/transport/errorCodes';
+import type { HttpGet } from '../nodes/DingTalk/transport/tokenRequest';
+import {
+	credentialTestRules,
+	freshToken,
+	requestAccessToken,
+} from '../nodes/DingTalk/transport/tokenRequest';
 
 export class DingTalkApi implements ICredentialType {
 	name = 'dingTalkApi';
@@ -59,88 +62,68 @@ export class DingTalkApi implements ICredentialType {
 			typeOptions: { expirable: true, password: true },
 			default: '',
 		},
+		{
+			// When the saved token is due for renewal (ms since 1970), saved beside it.
+			displayName: 'Access Token Expires At',
+			name: 'accessTokenExpiresAt',
+			type: 'hidden',
+			default: '',
+		},
 	];
 
 	/** n8n calls this when `accessToken` is empty (first use, or after the node cleared it). */
 	async preAuthentication(this: IHttpRequestHelper, credentials: ICredentialDataDecryptedObject) {
-		return { accessToken: await fetchAccessToken(this, credentials) };
+		return { ...(await requestAccessToken(getThroughN8n(this), credentials)) };
 	}
 
-	authenticate: IAuthenticateGeneric = {
-		type: 'generic',
-		properties: {
-			qs: { access_token: '={{$credentials.accessToken}}' },
-		},
+	/**
+	 * Puts the token in the query string, where DingTalk reads it. n8n renews a saved token only
+	 * after HTTP 401, which DingTalk never sends, so a token past its expiry is renewed here (this
+	 * is what keeps the credential working in n8n's HTTP Request node after two hours).
+	 */
+	authenticate = async (
+		credentials: ICredentialDataDecryptedObject,
+		requestOptions: IHttpRequestOptions,
+	): Promise<IHttpRequestOptions> => {
+		const accessToken = await freshToken(credentials, getWithFetch);
+		return { ...requestOptions, qs: { ...(requestOptions.qs ?? {}), access_token: accessToken } };
 	};
 
-	// preAuthentication runs first during a test and throws on a wrong key or secret; this request
-	// then checks that the token works for a real API call.
+	// preAuthentication runs first during a test (a wrong key or secret fails there); then a read of
+	// external contacts shows that the app may read them, as the node needs
 	test: ICredentialTestRequest = {
 		request: {
-			baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}',
-			url: '/topapi/v2/department/listsub',
+			// preAuthentication has checked the Base URL by now; axios joins it with the path
+			baseURL: '={{$credentials.baseUrl.trim() || "https://oapi.dingtalk.com"}}',
+			url: '/topapi/extcontact/list',
 			method: 'POST',
 			headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-			body: 'dept_id=1',
+			body: 'offset=0&size=1',
 		},
-		rules: [
-			{
-				type: 'responseSuccessBody',
-				properties: { key: 'errcode', value: 40014, message: 'DingTalk did not accept the access token' },
-			},
-			{
-				type: 'responseSuccessBody',
-				properties: { key: 'errcode', value: 42001, message: 'DingTalk did not accept the access token' },
-			},
-		],
+		rules: credentialTestRules(),
 	};
 }
 
-/** GET {baseUrl}/gettoken: DingTalk wants the key and secret in the query string. */
-async function fetchAccessToken(
-	context: IHttpRequestHelper,
-	credentials: ICredentialDataDecryptedObject,
-): Promise<string> {
-	const baseUrl = normalizeBaseUrl(credentials.baseUrl);
-	let answer: IDataObject;
-	try {
-		answer = (await context.helpers.httpRequest({
+function getThroughN8n(context: IHttpRequestHelper): HttpGet {
+	return async (url, qs, timeoutMs) => {
+		const response = (await context.helpers.httpRequest({
 			method: 'GET',
-			url: `${baseUrl}/gettoken`,
-			qs: { appkey: credentials.appKey, appsecret: credentials.appSecret },
-			json: true,
-			timeout: 30_000,
-		})) as IDataObject;
-	} catch (error) {
-		// the failed request's URL carries the app secret: pass on only what went wrong
-		const code = findErrorCode(error);
-		const failure = new Error(`Could not get an access token from ${baseUrl}${code ? ` (${code})` : ''}`);
-		Object.assign(failure, { code });
-		throw failure;
-	}
-	const errcode = Number(answer?.errcode);
-	if (errcode === 0 && typeof answer.access_token === 'string' && answer.access_token) {
-		return answer.access_token;
-	}
-	const errmsg = typeof answer?.errmsg === 'string' ? answer.errmsg : '';
-	if (Number.isNaN(errcode)) {
-		throw new Error(
-			`${baseUrl}/gettoken did not answer like DingTalk: check the Base URL in the DingTalk API credential`,
-		);
-	}
-	const info = describeErrcode(errcode);
-	throw new CredentialRejectedError(
-		`DingTalk error ${errcode}: ${info.meaning} (getting an access token). ${info.action}`,
-		errcode,
-		errmsg,
-	);
+			url,
+			qs,
+			encoding: 'text',
+			returnFullResponse: true,
+			ignoreHttpStatusErrors: true,
+			timeout: timeoutMs,
+			// axios' timeout only notices a silent socket; this bounds the whole call
+			abortSignal: AbortSignal.timeout(timeoutMs),
+		})) as IN8nHttpFullResponse;
+		return { status: response.statusCode, text: String(response.body ?? '') };
+	};
 }
 
-function findErrorCode(error: unknown): string | undefined {
-	for (let candidate = error, depth = 0; candidate && depth < 4; depth++) {
-		const code = (candidate as { code?: unknown }).code;
-		if (typeof code === 'string') return code;
-		candidate = (candidate as { cause?: unknown }).cause;
-	}
-	return undefined;
-}
+const getWithFetch: HttpGet = async (url, qs, timeoutMs) => {
+	const response = await fetch(`${url}?${new URLSearchParams(qs).toString()}`, {
+		signal: AbortSignal.timeout(timeoutMs),
+	});
+	return { status: response.status, text: await response.text() };
+};

@@ -7,6 +7,7 @@ import type { IDataObject, INodeListSearchResult, INodePropertyOptions } from 'n
 import { DingTalk } from '../nodes/DingTalk/DingTalk.node';
 import { listSearch, loadOptions } from './harness';
 import type { CredentialStore, Sandbox } from './support';
+import { appSessions } from '../nodes/DingTalk/transport/appSession';
 import { callsTo, CREDENTIAL_ID, credentialStoreFor, startDingTalk } from './support';
 
 let sandbox: Sandbox;
@@ -20,6 +21,7 @@ beforeAll(async () => {
 });
 afterAll(async () => await sandbox.close());
 beforeEach(() => {
+	appSessions.clear();
 	sandbox.resetLog();
 	store = credentialStoreFor(sandbox);
 });

@@ -6,6 +6,7 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { DingTalkApi } from '../credentials/DingTalkApi.credentials';
 import { DingTalk } from '../nodes/DingTalk/DingTalk.node';
+import { appSessions } from '../nodes/DingTalk/transport/appSession';
 import { createCredentialStore, runNode } from './harness';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startSandbox, SEED } = require('./sandbox/server');
@@ -58,6 +59,8 @@ export function useSandbox(options: IDataObject = {}): { sandbox: Sandbox; store
 	});
 	afterAll(async () => await env.sandbox.close());
 	beforeEach(() => {
+		// each test starts as a fresh n8n process would: no app's token, limiter or ban carried over
+		appSessions.clear();
 		env.sandbox.reset();
 		env.sandbox.resetLog();
 		env.store = credentialStoreFor(env.sandbox);

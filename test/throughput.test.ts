@@ -5,6 +5,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import type { Sandbox } from './support';
+import { appSessions } from '../nodes/DingTalk/transport/appSession';
 import { callsTo, credentialStoreFor, runDingTalk, SEED, startDingTalk, UPDATE_FROM_JSON } from './support';
 
 const UPDATE = '/topapi/extcontact/update';
@@ -17,6 +18,7 @@ beforeAll(async () => {
 });
 afterAll(async () => await sandbox.close());
 beforeEach(() => {
+	appSessions.clear();
 	sandbox.reset();
 	sandbox.resetLog();
 });

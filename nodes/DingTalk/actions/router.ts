@@ -27,18 +27,20 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	}
 
 	const options = readRunOptions(this);
-	const memo = new Map<string, Promise<unknown>>();
+	// fires when the user stops the execution: no call starts after it, waits and calls end
+	const stop = this.getExecutionCancelSignal?.();
+	const sharedState = new Map<string, unknown>();
 	const run: RunContext = {
-		client: new DingTalkClient(this, options),
-		once: async <T>(key: string, compute: () => Promise<T>) => {
-			if (!memo.has(key)) memo.set(key, compute());
-			return (await memo.get(key)) as T;
+		client: new DingTalkClient(this, options, stop),
+		shared: <T>(key: string, create: () => T) => {
+			if (!sharedState.has(key)) sharedState.set(key, create());
+			return sharedState.get(key) as T;
 		},
 	};
 
 	const outputPerItem: INodeExecutionData[][] = new Array(items.length);
 	const continueOnFail = this.continueOnFail();
-	await forEachConcurrently(items.length, options.maxConcurrency, async (itemIndex) => {
+	await forEachConcurrently(items.length, options.maxConcurrency, stop, async (itemIndex) => {
 		try {
 			const result = await operation.execute.call(this, itemIndex, run);
 			outputPerItem[itemIndex] = (Array.isArray(result) ? result : [result]).map((json) => ({
@@ -46,6 +48,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 				pairedItem: { item: itemIndex },
 			}));
 		} catch (error) {
+			if (stop?.aborted) throw new NodeOperationError(this.getNode(), 'The execution was stopped', { itemIndex });
 			const nodeError =
 				error instanceof NodeApiError || error instanceof NodeOperationError
 					? error
@@ -54,6 +57,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 			outputPerItem[itemIndex] = [{ json: errorJson(nodeError), pairedItem: { item: itemIndex } }];
 		}
 	});
+	if (stop?.aborted) throw new NodeOperationError(this.getNode(), 'The execution was stopped');
 	return [outputPerItem.flat()];
 }
 

@@ -26,7 +26,7 @@ export const runOptionsDescription: INodeProperties = {
 			name: 'maxBanWaitSeconds',
 			type: 'number',
 			typeOptions: { minValue: 0, maxValue: 600 },
-			default: 30,
+			default: DEFAULT_CLIENT_OPTIONS.maxBanWaitSeconds,
 			description:
 				'When DingTalk temporarily blocks this server for too many calls and asks it to wait, wait up to this long and retry; a longer ban fails the item with an explanation',
 		},
@@ -35,7 +35,7 @@ export const runOptionsDescription: INodeProperties = {
 			name: 'maxConcurrency',
 			type: 'number',
 			typeOptions: { minValue: 1, maxValue: 100 },
-			default: 10,
+			default: DEFAULT_MAX_CONCURRENCY,
 			description: 'How many calls to DingTalk may be waiting for an answer at the same time',
 		},
 		{
@@ -43,7 +43,7 @@ export const runOptionsDescription: INodeProperties = {
 			name: 'maxRetries',
 			type: 'number',
 			typeOptions: { minValue: 0, maxValue: 10 },
-			default: 3,
+			default: DEFAULT_CLIENT_OPTIONS.maxRetries,
 			description:
 				'How often to retry a call that DingTalk refused because it was busy (-1) or over its rate limit (90018, 90002), or that failed on the network. Waits grow between retries. Creating a contact is never retried once it may have reached DingTalk.',
 		},
@@ -52,7 +52,7 @@ export const runOptionsDescription: INodeProperties = {
 			name: 'requestsPerSecond',
 			type: 'number',
 			typeOptions: { minValue: 0.1, maxValue: 1000, numberPrecision: 1 },
-			default: 20,
+			default: DEFAULT_CLIENT_OPTIONS.requestsPerSecond,
 			description:
 				"The most calls per second this node starts. DingTalk's standard edition allows 20 per second per app and API; the node slows down by itself when DingTalk says the limit is reached.",
 		},
@@ -61,8 +61,8 @@ export const runOptionsDescription: INodeProperties = {
 			name: 'timeoutSeconds',
 			type: 'number',
 			typeOptions: { minValue: 1, maxValue: 300 },
-			default: 30,
-			description: 'How long to wait for DingTalk to answer one call',
+			default: DEFAULT_CLIENT_OPTIONS.timeoutSeconds,
+			description: 'How long one call to DingTalk may take in all, its answer included',
 		},
 	],
 };

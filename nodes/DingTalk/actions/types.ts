@@ -5,8 +5,11 @@ import type { DingTalkClient } from '../transport/client';
 /** What every item of one node run shares. */
 export interface RunContext {
 	client: DingTalkClient;
-	/** Per-run memo for work that must happen once per run, not once per item (keyed by purpose). */
-	once<T>(key: string, compute: () => Promise<T>): Promise<T>;
+	/**
+	 * Per-run state, created on first use and shared by every item of the run (keyed by purpose):
+	 * for work that must happen once per run, not once per item.
+	 */
+	shared<T>(key: string, create: () => T): T;
 }
 
 /** One operation of one resource: its parameters, and what it does for one input item. */

@@ -1,17 +1,18 @@
 /**
  * Runs `work(0) … work(count - 1)` with at most `concurrency` running at once, in index order of
- * start. When a call throws, no new ones start; the ones running are let finish, then the error
- * with the lowest index is thrown (so the failure reported does not depend on timing).
+ * start. When a call throws, or `stop` fires, no new ones start; the ones running are let finish,
+ * then the error with the lowest index is thrown (so the failure reported does not depend on timing).
  */
 export async function forEachConcurrently(
 	count: number,
 	concurrency: number,
+	stop: AbortSignal | undefined,
 	work: (index: number) => Promise<void>,
 ): Promise<void> {
 	let next = 0;
 	const failures: Array<{ index: number; error: unknown }> = [];
 	const worker = async (): Promise<void> => {
-		while (next < count && failures.length === 0) {
+		while (next < count && failures.length === 0 && !stop?.aborted) {
 			const index = next++;
 			try {
 				await work(index);

@@ -20,33 +20,54 @@ function describeForMessage(value: unknown): string {
 }
 
 /**
+ * A number given where an id (or a mobile number) is expected: only whole positive numbers that
+ * JavaScript holds exactly. 12345678901234567890 arrives as 12345678901234567000, and 1.5 or -3
+ * are no ids: sending them would change the id silently.
+ */
+function idFromNumber(value: number | bigint): string {
+	if (typeof value === 'bigint') {
+		if (value <= 0n) throw new InvalidValueError(`${value} is not a whole positive number`);
+		return value.toString();
+	}
+	if (!Number.isSafeInteger(value) || value <= 0) {
+		const hint = Number.isInteger(value) && value > 0 ? ' exactly (it has too many digits for a number: give it as text)' : '';
+		throw new InvalidValueError(`${describeForMessage(value)} is not a whole positive number${hint}`);
+	}
+	return String(value);
+}
+
+/**
  * Splits an id list as spreadsheets and expressions deliver it: an array (of numbers or strings),
  * "1,2,3", "1, 2", "[1,2,3]", '["a","b"]', or a single id. Entries are trimmed; empty entries and
- * duplicates are dropped; the order of first appearance is kept.
+ * duplicates are dropped; the order of first appearance is kept. Walks without recursion, so lists
+ * of any length or depth end in a message, not a crash.
  */
 function splitIdList(value: unknown): string[] {
-	if (value === undefined || value === null) return [];
 	const pieces: string[] = [];
-	const add = (entry: unknown): void => {
-		if (entry === undefined || entry === null) return;
+	const pending: unknown[] = [value];
+	while (pending.length > 0) {
+		const entry = pending.pop();
+		if (entry === undefined || entry === null) continue;
 		if (Array.isArray(entry)) {
-			entry.forEach(add);
+			for (let index = entry.length - 1; index >= 0; index--) pending.push(entry[index]);
 		} else if (typeof entry === 'number' || typeof entry === 'bigint') {
-			pieces.push(String(entry));
+			pieces.push(idFromNumber(entry));
 		} else if (typeof entry === 'string') {
 			const text = entry.trim();
 			if (text.startsWith('[') && text.endsWith(']')) {
 				// a JSON-looking list: strip the brackets and any quotes instead of trusting JSON.parse,
 				// so that [1, 2] and ['a', 'b'] (single quotes, as people type them) work too
-				text.slice(1, -1).split(',').forEach((part) => add(part.trim().replace(/^["']|["']$/g, '')));
+				const parts = text.slice(1, -1).split(',');
+				for (let index = parts.length - 1; index >= 0; index--) {
+					pending.push(parts[index].trim().replace(/^["']|["']$/g, ''));
+				}
 			} else {
-				pieces.push(...text.split(/[,，;；\n]/));
+				for (const part of text.split(/[,，;；\n]/)) pieces.push(part);
 			}
 		} else {
 			throw new InvalidValueError(`${describeForMessage(entry)} is not an id`);
 		}
-	};
-	add(value);
+	}
 	const unique = new Set(pieces.map((piece) => piece.trim()).filter((piece) => piece !== ''));
 	return [...unique];
 }
@@ -82,7 +103,7 @@ export function parseStringIdList(value: unknown): string[] {
 
 /** A single id (contact, user): a non-empty string; numbers from spreadsheets are accepted. */
 export function parseSingleId(value: unknown): string {
-	if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+	if (typeof value === 'number' || typeof value === 'bigint') return idFromNumber(value);
 	if (typeof value !== 'string') {
 		if (value === undefined || value === null) throw new InvalidValueError('is empty');
 		throw new InvalidValueError(`${describeForMessage(value)} is not an id`);
@@ -112,7 +133,8 @@ export function parseRequiredText(value: unknown): string {
 
 /** A mobile number: digits only (spaces and dashes as people type them are removed). */
 export function parseMobile(value: unknown): string {
-	const digits = parseRequiredText(value).replace(/[\s-]/g, '');
+	const given = typeof value === 'number' || typeof value === 'bigint' ? idFromNumber(value) : value;
+	const digits = parseRequiredText(given).replace(/[\s-]/g, '');
 	if (!/^\d{5,20}$/.test(digits)) {
 		throw new InvalidValueError(`${describeForMessage(value)} is not a mobile number (digits only, without the country code)`);
 	}
@@ -121,7 +143,8 @@ export function parseMobile(value: unknown): string {
 
 /** A country calling code such as "86", "+86" or 86. */
 export function parseStateCode(value: unknown): string {
-	const code = parseRequiredText(value).replace(/^\+/, '');
+	const given = typeof value === 'number' || typeof value === 'bigint' ? idFromNumber(value) : value;
+	const code = parseRequiredText(given).replace(/^\+/, '');
 	if (!/^\d{1,4}$/.test(code)) {
 		throw new InvalidValueError(`${describeForMessage(value)} is not a country calling code (such as 86)`);
 	}

@@ -3,12 +3,10 @@ import type { IDataObject } from 'n8n-workflow';
 import { forEachConcurrently } from '../helpers/concurrency';
 import type { DingTalkClient } from '../transport/client';
 import { SAFE_TO_REPEAT } from '../transport/client';
+import { listAllPages, MAX_PAGES, PAGE_SIZE } from '../transport/listing';
 
 /** Reading DingTalk's directory, page by page, for pickers and lookups. */
 
-export const PAGE_SIZE = 100;
-/** Bounds every walk: 1,000 pages of 100 is far past any organisation the editor could show. */
-const MAX_PAGES = 1000;
 const MAX_DEPARTMENTS = 5000;
 export const ROOT_DEPARTMENT_ID = 1;
 
@@ -29,33 +27,6 @@ export interface Department {
 export interface User {
 	userid: string;
 	name: string;
-}
-
-/** extcontact/list and listlabelgroups: offset/size paging with no total; a short page is the last. */
-export async function listAllPages(
-	client: DingTalkClient,
-	path: string,
-	maxItems = Number.POSITIVE_INFINITY,
-	itemIndex?: number,
-): Promise<IDataObject[]> {
-	const all: IDataObject[] = [];
-	for (let page = 0; page < MAX_PAGES && all.length < maxItems; page++) {
-		const results = await listPage(client, path, page * PAGE_SIZE, PAGE_SIZE, itemIndex);
-		all.push(...results);
-		if (results.length < PAGE_SIZE) break;
-	}
-	return all.slice(0, maxItems);
-}
-
-export async function listPage(
-	client: DingTalkClient,
-	path: string,
-	offset: number,
-	size: number,
-	itemIndex?: number,
-): Promise<IDataObject[]> {
-	const answer = await client.call(path, { offset, size }, SAFE_TO_REPEAT, itemIndex);
-	return Array.isArray(answer.results) ? (answer.results as IDataObject[]) : [];
 }
 
 export async function listLabels(client: DingTalkClient, itemIndex?: number): Promise<Label[]> {
@@ -98,7 +69,7 @@ const DIRECTORY_CONCURRENCY = 10;
 
 async function mapConcurrently<T, R>(inputs: T[], map: (input: T) => Promise<R>): Promise<R[]> {
 	const results = new Array<R>(inputs.length);
-	await forEachConcurrently(inputs.length, DIRECTORY_CONCURRENCY, async (index) => {
+	await forEachConcurrently(inputs.length, DIRECTORY_CONCURRENCY, undefined, async (index) => {
 		results[index] = await map(inputs[index]);
 	});
 	return results;

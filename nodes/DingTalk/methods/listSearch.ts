@@ -1,7 +1,8 @@
 import type { ILoadOptionsFunctions, INodeListSearchItems, INodeListSearchResult } from 'n8n-workflow';
 
 import { DingTalkClient } from '../transport/client';
-import { listDepartments, listPage, listUsersPage, matchesFilter, PAGE_SIZE } from './directory';
+import { listPage, PAGE_SIZE } from '../transport/listing';
+import { listDepartments, listUsersPage, matchesFilter } from './directory';
 
 /**
  * How many DingTalk pages one editor request may read while filtering, so that a search in a large

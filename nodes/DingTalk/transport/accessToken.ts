@@ -1,104 +1,99 @@
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
-export const CREDENTIAL_TYPE = 'dingTalkApi';
+import type { AppSession } from './appSession';
+import { untilAborted } from './http';
+import { isTokenFresh, tokenOf } from './tokenRequest';
+import { throwIfStopped } from './wait';
 
 /**
- * Keeps the access token for one node run.
+ * Chooses the access token for each call of one run, and gets a new one when there is none.
  *
- * The token lives in the credential's hidden, expirable `accessToken` property: n8n calls the
- * credential's preAuthentication when it is empty and saves the result, so later runs (and n8n's
- * HTTP Request node) reuse it. n8n refreshes it by itself only after an HTTP 401, which DingTalk
- * never sends, so this keeper does it: when a call reports the token bad, it hands n8n a copy of the
- * credential with an empty token, and n8n fetches and saves a new one.
+ * The token lives in the credential's hidden, expirable `accessToken`: n8n runs the credential's
+ * preAuthentication when it is empty and saves what it returns, so later runs (and other workers)
+ * reuse it. n8n renews it by itself only after HTTP 401, which DingTalk never sends; so when a call
+ * reports the token bad, or it is past its expiry, the keeper hands n8n the credential with an empty
+ * token and n8n fetches and saves a new one.
  *
- * Only one call at a time goes out without a token; the others wait for it, so a run of thousands of
- * items asks DingTalk for a token once, and a refresh happens once however many calls saw it fail.
+ * One fetch at a time per app (see AppSession): the other calls, of this run or of other
+ * executions, wait for it and then use the token it brought.
  */
 export class AccessTokenKeeper {
-	private credentials?: Promise<ICredentialDataDecryptedObject>;
-	private fetching?: Promise<void>;
-	/** a rejection of the app key/secret: every later call fails with it instead of asking again */
+	/** a rejection of the app key or secret: every later call of the run fails with it */
 	private credentialError?: Error;
 
-	constructor(private readonly loadCredentials: () => Promise<ICredentialDataDecryptedObject>) {}
+	constructor(
+		private readonly session: AppSession,
+		/** this run's credential data; the newest token is written back into it */
+		private readonly credentials: ICredentialDataDecryptedObject,
+		private readonly stop?: AbortSignal,
+	) {}
+
+	/** The token to send now, or '' when one must be fetched. */
+	private current(): string {
+		const { session } = this;
+		if (session.token && isTokenFresh({ accessToken: session.token, accessTokenExpiresAt: session.tokenExpiresAt })) {
+			return session.token;
+		}
+		const stored = tokenOf(this.credentials);
+		return stored && !session.isRetired(stored) && isTokenFresh(this.credentials) ? stored : '';
+	}
 
 	/**
-	 * Runs `send` with the credential data to hand to n8n, and returns the token it used (so that a
-	 * token error can invalidate exactly that token).
+	 * Runs `send` with credential data holding the token to use ('' for "fetch one on the way"), and
+	 * returns the token it used, so that a token error can retire exactly that one.
 	 */
-	async withCredentials<T>(
-		send: (credentials: ICredentialDataDecryptedObject) => Promise<T>,
+	async withToken<T>(
+		send: (credentials: ICredentialDataDecryptedObject, token: string) => Promise<T>,
 	): Promise<{ result: T; token: string }> {
-		// each pass either sends or waits for a fetch that another call started; both end
-		for (let pass = 0; pass < 1000; pass++) {
+		// each pass sends, or waits for a fetch that another call started; fetches end (they time out)
+		for (let pass = 0; pass < 100; pass++) {
+			throwIfStopped(this.stop);
 			if (this.credentialError) throw this.credentialError;
-			if (this.fetching) {
-				await this.fetching;
+			if (this.session.fetching) {
+				await (this.stop ? untilAborted(this.session.fetching, this.stop).catch(() => undefined) : this.session.fetching);
 				continue;
 			}
-			this.credentials ??= this.loadCredentials();
-			const credentials = await this.credentials;
-			if (this.fetching) continue;
-			if (tokenOf(credentials)) {
-				const token = tokenOf(credentials);
-				return { result: await send(credentials), token };
-			}
-			return await this.sendFetchingToken(credentials, send);
+			const token = this.current();
+			if (token) return { result: await send({ ...this.credentials, accessToken: token }, token), token };
+			return await this.sendFetchingToken(send);
 		}
 		throw new Error('Could not obtain a DingTalk access token');
 	}
 
-	/** Forget `token` if it is still the current one, so that the next call fetches a new token. */
+	/** The token `token` was refused by DingTalk: never use it again. */
 	invalidate(token: string): void {
-		const stale = this.credentials;
-		if (!stale) return;
-		this.credentials = stale.then((credentials) =>
-			tokenOf(credentials) === token ? { ...credentials, accessToken: '' } : credentials,
-		);
+		this.session.retire(token);
 	}
 
 	private async sendFetchingToken<T>(
-		credentials: ICredentialDataDecryptedObject,
-		send: (credentials: ICredentialDataDecryptedObject) => Promise<T>,
+		send: (credentials: ICredentialDataDecryptedObject, token: string) => Promise<T>,
 	): Promise<{ result: T; token: string }> {
 		let fetched!: () => void;
-		this.fetching = new Promise<void>((resolve) => (fetched = resolve));
-		// n8n's preAuthentication writes the new token into `credentials` before sending
-		const outcome = await send(credentials).then(
-			(result) => ({ ok: true as const, result }),
-			(error: unknown) => ({ ok: false as const, error }),
-		);
-		this.fetching = undefined;
-		fetched();
-		if (outcome.ok) return { result: outcome.result, token: tokenOf(credentials) };
-		// `send` reports passing trouble as a result and throws only what retrying cannot mend,
-		// such as DingTalk refusing the app key or secret: later calls fail with it straight away
-		if (!tokenOf(credentials)) this.credentialError = outcome.error as Error;
-		throw outcome.error;
+		this.session.fetching = new Promise<void>((resolve) => (fetched = resolve));
+		// n8n's preAuthentication writes the new token into this object before the call goes out
+		const credentials: ICredentialDataDecryptedObject = { ...this.credentials, accessToken: '', accessTokenExpiresAt: '' };
+		try {
+			const result = await send(credentials, '');
+			return { result, token: this.adopt(credentials) };
+		} catch (error) {
+			// `send` reports passing trouble as a result, and throws what retrying cannot mend, such as
+			// DingTalk refusing the app key or secret: later calls of the run fail with it at once
+			if (!tokenOf(credentials) && !this.stop?.aborted) this.credentialError = error as Error;
+			throw error;
+		} finally {
+			this.session.fetching = undefined;
+			fetched();
+		}
 	}
-}
 
-export function tokenOf(credentials: ICredentialDataDecryptedObject): string {
-	return typeof credentials.accessToken === 'string' ? credentials.accessToken : '';
-}
-
-/** Thrown by the credential when DingTalk refuses the app key or secret. */
-export class CredentialRejectedError extends Error {
-	constructor(
-		message: string,
-		readonly errcode: number,
-		readonly errmsg: string,
-	) {
-		super(message);
-		this.name = 'CredentialRejectedError';
+	private adopt(credentials: ICredentialDataDecryptedObject): string {
+		const token = tokenOf(credentials);
+		if (token) {
+			this.session.token = token;
+			this.session.tokenExpiresAt = Number(credentials.accessTokenExpiresAt) || '';
+			this.credentials.accessToken = token;
+			this.credentials.accessTokenExpiresAt = credentials.accessTokenExpiresAt;
+		}
+		return token;
 	}
-}
-
-/** Recognised by name: n8n wraps the credential's error, and may load the class twice. */
-export function findCredentialRejection(error: unknown): CredentialRejectedError | undefined {
-	for (let candidate = error, depth = 0; candidate && depth < 3; depth++) {
-		if ((candidate as Error).name === 'CredentialRejectedError') return candidate as CredentialRejectedError;
-		candidate = (candidate as { cause?: unknown }).cause;
-	}
-	return undefined;
 }

@@ -70,6 +70,11 @@ const BAD_PAGING: Omit<ErrcodeInfo, 'meaning'> = {
 };
 
 export const ERRCODES: Readonly<Record<number, ErrcodeInfo>> = {
+	88: {
+		meaning: 'DingTalk refused the call for a reason it gives in sub_code',
+		action: 'Look at the sub_code and sub_msg in the error details; they name the real reason.',
+		handling: 'fail',
+	},
 	[-1]: {
 		meaning: 'DingTalk is busy',
 		action: 'The node retries by itself with increasing waits. If it keeps failing, run the workflow again later.',
@@ -145,10 +150,21 @@ function isTemporaryBan(errcode: number): boolean {
 	return errcode === 90001 || (errcode >= 90003 && errcode <= 90014);
 }
 
-/** The codes that mean "this token is no good", also when they arrive as errcode 88's sub_code. */
-export const TOKEN_ERRCODES: readonly number[] = Object.entries(ERRCODES)
-	.filter(([, info]) => info.handling === 'refreshToken')
-	.map(([code]) => Number(code));
+/**
+ * An errcode as DingTalk sends it: a whole number, or a string of digits. Anything else (missing,
+ * "", " ", null, false, [] …) is not an errcode, and such an answer is never taken for success.
+ */
+export function readErrcode(value: unknown): number | undefined {
+	if (typeof value === 'number') return Number.isSafeInteger(value) ? value : undefined;
+	if (typeof value === 'string' && /^-?\d{1,12}$/.test(value)) return Number(value);
+	return undefined;
+}
+
+/** The errcode that decides what happens: errcode 88 carries the real reason in sub_code. */
+export function effectiveErrcode(errcode: number, subCode: unknown): number {
+	if (errcode !== 88) return errcode;
+	return readErrcode(subCode) ?? errcode;
+}
 
 export function describeErrcode(errcode: number): ErrcodeInfo {
 	const known = ERRCODES[errcode];

@@ -1,4 +1,4 @@
-import { sleep } from 'n8n-workflow';
+import { wait } from './wait';
 
 /**
  * Spaces out the start of DingTalk calls so that at most `requestsPerSecond` start in any second,
@@ -48,7 +48,7 @@ export class AdaptiveRateLimiter {
 	}
 
 	/** Resolves when the caller may start its call. */
-	async acquire(): Promise<void> {
+	async acquire(signal?: AbortSignal): Promise<void> {
 		const now = this.now();
 		let startAt = Math.max(now, this.nextStartAt, this.pausedUntil);
 		const perWindow = Math.min(this.recentStarts.length, Math.max(1, Math.floor(this.currentRate)));
@@ -59,7 +59,7 @@ export class AdaptiveRateLimiter {
 		this.recentStarts[this.startCount % this.recentStarts.length] = startAt;
 		this.startCount++;
 		this.nextStartAt = startAt + 1000 / this.currentRate;
-		if (startAt > now) await sleep(startAt - now);
+		if (startAt > now) await wait(startAt - now, signal);
 	}
 
 	/** DingTalk said "too many calls": slow down. */

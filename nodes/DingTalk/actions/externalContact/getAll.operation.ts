@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { listAllPages } from '../../methods/directory';
+import { listAllPages } from '../../transport/listing';
 import type { RunContext } from '../types';
 
 const properties: INodeProperties[] = [

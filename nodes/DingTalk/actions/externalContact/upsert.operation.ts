@@ -1,8 +1,9 @@
-import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
-import { updateDisplayOptions } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INode } from 'n8n-workflow';
+import { NodeApiError, updateDisplayOptions } from 'n8n-workflow';
 
 import { readContact } from '../../helpers/contact';
-import { listAllPages } from '../../methods/directory';
+import { listAllPages } from '../../transport/listing';
+import { mayHaveTakenEffect } from '../../transport/messages';
 import type { RunContext } from '../types';
 import { createContact, newContactProperties } from './create.operation';
 import { updateContact } from './update.operation';
@@ -12,56 +13,131 @@ export const description = updateDisplayOptions(
 	newContactProperties,
 );
 
+const LIST_PATH = '/topapi/extcontact/list';
+/** DingTalk's answers to a create whose mobile number is taken. */
+const ALREADY_EXISTS = new Set([60200, 22005]);
+
 /**
- * Who has which mobile number: "stateCode:mobile" → the userid, or the pending creation of a row
- * earlier in this run (undefined if that creation failed).
+ * What this run knows of one mobile number (country code + number):
+ * - absent: no contact has it (create one);
+ * - exists: the contact with it (update that one);
+ * - uncertain: a create may have reached DingTalk without our knowing (a lost answer), or DingTalk
+ *   says the number is taken after all: look it up again before doing anything else;
+ * - unresolved: looked up again and not found, though a create may have reached DingTalk.
  */
-type MobileIndex = Map<string, Promise<string | undefined>>;
+type MobileState =
+	| { kind: 'absent' }
+	| { kind: 'exists'; userId: string }
+	| { kind: 'uncertain' }
+	| { kind: 'unresolved' };
+
+interface MobileEntry {
+	state: MobileState;
+	/** the end of the last row queued for this number: rows of one number go one at a time */
+	lastRow: Promise<unknown>;
+	/** whether the run's listing has been consulted for this number */
+	initialized: boolean;
+	relisted: boolean;
+}
+
+interface UpsertState {
+	/** all contacts by mobile, listed once per run however many items there are */
+	listing?: Promise<Map<string, string>>;
+	entries: Map<string, MobileEntry>;
+}
 
 const mobileKey = (stateCode: unknown, mobile: unknown) => `${String(stateCode ?? '')}:${String(mobile ?? '')}`;
 
-/** All contacts, listed once per run however many items there are. */
-async function indexByMobile(run: RunContext, itemIndex: number): Promise<MobileIndex> {
-	return await run.once('externalContact.byMobile', async () => {
-		const contacts = await listAllPages(run.client, '/topapi/extcontact/list', undefined, itemIndex);
-		const index: MobileIndex = new Map();
-		for (const contact of contacts) {
-			const key = mobileKey(contact.state_code, contact.mobile);
-			if (!index.has(key)) index.set(key, Promise.resolve(String(contact.userid)));
-		}
-		return index;
-	});
+async function listByMobile(run: RunContext, itemIndex: number): Promise<Map<string, string>> {
+	const contacts = await listAllPages(run.client, LIST_PATH, undefined, itemIndex);
+	const byMobile = new Map<string, string>();
+	for (const contact of contacts) {
+		const key = mobileKey(contact.state_code, contact.mobile);
+		if (!byMobile.has(key)) byMobile.set(key, String(contact.userid));
+	}
+	return byMobile;
 }
 
 /**
  * Updates the contact with this item's country code and mobile, or creates it. Rows of one run
- * that share a mobile number: the first creates the contact, the later ones wait for it and update
- * it, so the last row wins, as when the sheet is synced row by row.
+ * that share a mobile number are applied one after another in input order, each as create or
+ * update as things stand at its turn, so the last row wins, as when the sheet is synced row by row.
  */
 export async function execute(this: IExecuteFunctions, itemIndex: number, run: RunContext): Promise<IDataObject> {
 	const { state_code: stateCode, mobile, ...rest } = readContact(this, itemIndex, { mobile: true });
-	const index = await indexByMobile(run, itemIndex);
+	const node = this.getNode();
+	const upsert = run.shared<UpsertState>('externalContact.upsert', () => ({ entries: new Map() }));
 	const key = mobileKey(stateCode, mobile);
-
-	// a row before this one may be creating the contact; if that fails, this row tries (bounded)
-	for (let pass = 0; pass < 3; pass++) {
-		const claim = index.get(key);
-		const userId = claim ? await claim : undefined;
-		if (userId !== undefined) {
-			const answer = await updateContact(run, { user_id: userId, ...rest }, itemIndex);
-			return { action: 'updated', userid: userId, ...answer };
-		}
-		if (claim && index.get(key) !== claim) continue; // another row took over the creation
-		const creation = createContact(run, { ...rest, state_code: stateCode, mobile }, itemIndex);
-		index.set(
-			key,
-			creation.then(
-				(answer) => String(answer.userid),
-				() => undefined,
-			),
-		);
-		const answer = await creation;
-		return { action: 'created', ...answer };
+	let entry = upsert.entries.get(key);
+	if (!entry) {
+		entry = { state: { kind: 'absent' }, lastRow: Promise.resolve(), initialized: false, relisted: false };
+		upsert.entries.set(key, entry);
 	}
-	return { action: 'skipped' };
+	const mine = entry;
+	// queued before any await, so rows keep their input order
+	const row = mine.lastRow.then(async () => {
+		upsert.listing ??= listByMobile(run, itemIndex);
+		const listed = await upsert.listing;
+		if (!mine.initialized) {
+			mine.initialized = true;
+			const userId = listed.get(key);
+			if (userId !== undefined) mine.state = { kind: 'exists', userId };
+		}
+		return await applyRow(run, node, mine, key, { ...rest, state_code: stateCode, mobile }, itemIndex);
+	});
+	mine.lastRow = row.catch(() => undefined);
+	return await row;
+}
+
+/** One row at its turn. Bounded: at most one fresh look-up per number, then create or update. */
+async function applyRow(
+	run: RunContext,
+	node: INode,
+	entry: MobileEntry,
+	key: string,
+	contact: IDataObject,
+	itemIndex: number,
+): Promise<IDataObject> {
+	const { state_code: _stateCode, mobile: _mobile, ...changes } = contact;
+	for (let pass = 0; pass < 3; pass++) {
+		const state = entry.state;
+		switch (state.kind) {
+			case 'exists': {
+				const answer = await updateContact(run, { user_id: state.userId, ...changes }, itemIndex);
+				return { action: 'updated', userid: state.userId, ...answer };
+			}
+			case 'uncertain': {
+				entry.relisted = true;
+				const userId = (await listByMobile(run, itemIndex)).get(key);
+				entry.state = userId ? { kind: 'exists', userId } : { kind: 'unresolved' };
+				continue;
+			}
+			case 'unresolved':
+				throw new NodeApiError(node, {}, {
+					message: 'An earlier row with this mobile number may have created the contact already',
+					description:
+						'The answer to that create was lost, and the contact was not found when looked up again. To avoid a duplicate contact this row was not sent. Check in DingTalk whether the contact exists, then run this item again.',
+					itemIndex,
+				});
+			case 'absent':
+				try {
+					const answer = await createContact(run, contact, itemIndex);
+					entry.state = { kind: 'exists', userId: String(answer.userid) };
+					return { action: 'created', ...answer };
+				} catch (error) {
+					const errcode = Number(((error as NodeApiError).errorResponse ?? {}).errcode);
+					if (mayHaveTakenEffect(error)) {
+						entry.state = { kind: 'uncertain' };
+						throw error;
+					}
+					// the number was taken since the list was read: look it up again and update
+					if (ALREADY_EXISTS.has(errcode) && !entry.relisted) {
+						entry.state = { kind: 'uncertain' };
+						continue;
+					}
+					throw error;
+				}
+		}
+	}
+	throw new NodeApiError(node, {}, { message: 'Could not apply this row (create or update)', itemIndex });
 }
