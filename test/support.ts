@@ -31,6 +31,10 @@ export interface Sandbox {
 
 export interface SandboxLogEntry {
 	seq: number;
+	/** when the request arrived (ms since 1970) */
+	time: number;
+	/** how long the sandbox took to answer */
+	latencyMs: number;
 	method: string;
 	path: string;
 	query: IDataObject;
@@ -89,6 +93,7 @@ export interface RunResult {
 	items: INodeExecutionData[];
 	error?: Error & IDataObject;
 	logs: string[];
+	msFromStopToEnd?: number;
 }
 
 export async function runDingTalk(args: {
@@ -96,6 +101,7 @@ export async function runDingTalk(args: {
 	parameters: IDataObject;
 	items?: IDataObject[];
 	continueOnFail?: boolean;
+	stopAfterMs?: number;
 }): Promise<RunResult> {
 	return (await runNode({
 		nodeType: DingTalk,
@@ -104,6 +110,7 @@ export async function runDingTalk(args: {
 		credentials: args.store,
 		credentialId: CREDENTIAL_ID,
 		continueOnFail: args.continueOnFail ?? false,
+		stopAfterMs: args.stopAfterMs,
 	})) as RunResult;
 }
 

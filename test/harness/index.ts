@@ -139,6 +139,8 @@ export interface RunNodeOptions {
 	credentials?: TestCredentialsHelper;
 	credentialId?: string;
 	continueOnFail?: boolean;
+	/** stops the execution this long after it started, as the editor's Stop button does */
+	stopAfterMs?: number;
 }
 
 export interface RunNodeResult {
@@ -148,6 +150,8 @@ export interface RunNodeResult {
 	error?: Error & IDataObject;
 	/** log lines written during the run */
 	logs: string[];
+	/** with stopAfterMs: how long after the stop the run ended */
+	msFromStopToEnd?: number;
 }
 
 function describe(nodeType: INodeType | IVersionedNodeType) {
@@ -227,12 +231,23 @@ export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
 		},
 	});
 	const firstLog = logLines.length;
-	const run = await new WorkflowExecute(additionalData, 'manual', runExecutionData).processRunExecutionData(workflow);
+	const execution = new WorkflowExecute(additionalData, 'manual', runExecutionData).processRunExecutionData(workflow);
+	let stoppedAt: number | undefined;
+	const stopTimer =
+		options.stopAfterMs === undefined
+			? undefined
+			: setTimeout(() => {
+					stoppedAt = Date.now();
+					execution.cancel();
+				}, options.stopAfterMs);
+	const run = await execution;
+	clearTimeout(stopTimer);
 	const taskData = run.data.resultData.runData[NODE_NAME]?.[0];
 	return {
 		items: taskData?.data?.main?.[0] ?? [],
 		error: (run.data.resultData.error ?? taskData?.error) as (Error & IDataObject) | undefined,
 		logs: logLines.slice(firstLog),
+		msFromStopToEnd: stoppedAt === undefined ? undefined : Date.now() - stoppedAt,
 	};
 }
 
