@@ -110,10 +110,24 @@ const newContact = (overrides: Json = {}): Json => ({
 
 const updateOf = (overrides: Json = {}): Json => ({ user_id: contactA, name: '王小明', follower_user_id: owner, label_ids: [label], ...overrides });
 
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** Waits (at most a second) until the wall clock is `ms` into a second. */
 async function waitUntilMsIntoSecond(ms: number): Promise<void> {
-	const wait = (ms - (Date.now() % 1000) + 1000) % 1000;
-	await new Promise((resolve) => setTimeout(resolve, wait));
+	await pause((ms - (Date.now() % 1000) + 1000) % 1000);
+}
+
+/** Starts a request `own` will not have answered after `afterMs`, closes `own`, and checks the request ended at once. */
+async function expectCloseEndsPendingRequest(own: Running, afterMs: number): Promise<void> {
+	const pending = request(own, 'GET', tokenQuery(own)).then(
+		() => 'completed',
+		() => 'ended',
+	);
+	await pause(afterMs);
+	const closing = Date.now();
+	await own.close();
+	expect(await pending).toBe('ended');
+	expect(Date.now() - closing).toBeLessThan(2000);
 }
 
 let sandbox: Running;
@@ -564,9 +578,9 @@ describe('answerPaddingBytes and slowBodyBytesPerSecond', () => {
 					request(own, 'GET', tokenQuery(own), { onResponse: (req) => setTimeout(() => req.destroy(), 300) }),
 				).rejects.toThrow();
 				expect(writes.mock.calls.length).toBeGreaterThan(0);
-				await new Promise((resolve) => setTimeout(resolve, 150));
+				await pause(150);
 				const afterDisconnect = writes.mock.calls.length;
-				await new Promise((resolve) => setTimeout(resolve, 500));
+				await pause(500);
 				expect(writes.mock.calls.length).toBe(afterDisconnect);
 			} finally {
 				writes.mockRestore();
@@ -577,15 +591,7 @@ describe('answerPaddingBytes and slowBodyBytesPerSecond', () => {
 
 			// close() ends a body that would take hours, at once
 			own.set({ slowBodyBytesPerSecond: 10, answerPaddingBytes: 100_000 });
-			const pending = request(own, 'GET', tokenQuery(own)).then(
-				() => 'completed',
-				() => 'ended',
-			);
-			await new Promise((resolve) => setTimeout(resolve, 200));
-			const closing = Date.now();
-			await own.close();
-			expect(await pending).toBe('ended');
-			expect(Date.now() - closing).toBeLessThan(2000);
+			await expectCloseEndsPendingRequest(own, 200);
 		} finally {
 			await own.close();
 		}
@@ -594,15 +600,7 @@ describe('answerPaddingBytes and slowBodyBytesPerSecond', () => {
 	it('close() ends a pending latency wait', async () => {
 		const own = (await startSandbox({ seed: 'default', latencyMs: 60_000 })) as Running;
 		try {
-			const pending = request(own, 'GET', tokenQuery(own)).then(
-				() => 'completed',
-				() => 'ended',
-			);
-			await new Promise((resolve) => setTimeout(resolve, 100));
-			const closing = Date.now();
-			await own.close();
-			expect(await pending).toBe('ended');
-			expect(Date.now() - closing).toBeLessThan(2000);
+			await expectCloseEndsPendingRequest(own, 100);
 			expect(own.stats().tokensIssued).toBe(0);
 		} finally {
 			await own.close();
