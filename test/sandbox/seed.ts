@@ -1,11 +1,64 @@
-'use strict';
 /**
  * The sandbox's sample organisation: label groups, a department tree, employees and a few external
  * contacts, with Chinese and English names as a real tenant has them. `buildSeed({ extraUsers,
  * extraContacts })` adds generated ones for paging and bulk tests.
  */
 
-const LABEL_GROUPS = [
+export interface Label {
+	id: number;
+	name: string;
+}
+
+export interface LabelGroup {
+	name: string;
+	/** a signed 32-bit ARGB integer */
+	color: number;
+	labels: Label[];
+}
+
+export interface Department {
+	dept_id: number;
+	name: string;
+	parent_id: number;
+}
+
+export interface User {
+	userid: string;
+	name: string;
+	dept_ids: number[];
+}
+
+/** An external contact as DingTalk reads it back (`userid`, not the `user_id` that calls send). */
+export interface Contact {
+	userid: string;
+	name: string;
+	follower_user_id: string;
+	label_ids: number[];
+	state_code: string;
+	mobile: string;
+	title?: string;
+	address?: string;
+	remark?: string;
+	company_name?: string;
+	share_dept_ids?: number[];
+	share_user_ids?: string[];
+	email?: string;
+}
+
+/** The organisation the sandbox serves; tests read and change it through `sandbox.state`. */
+export interface Organisation {
+	labelGroups: LabelGroup[];
+	departments: Department[];
+	users: User[];
+	contacts: Map<string, Contact>;
+}
+
+export interface SeedOptions {
+	extraUsers?: number;
+	extraContacts?: number;
+}
+
+const LABEL_GROUPS: LabelGroup[] = [
 	{
 		name: '客户类型',
 		color: -15220075,
@@ -35,7 +88,7 @@ const LABEL_GROUPS = [
 ];
 
 /** Department 1 is the root ("the whole company"); listsub never returns it. */
-const DEPARTMENTS = [
+const DEPARTMENTS: Department[] = [
 	{ dept_id: 2, name: '销售部', parent_id: 1 },
 	{ dept_id: 3, name: '市场部', parent_id: 1 },
 	{ dept_id: 4, name: '研发部', parent_id: 1 },
@@ -45,7 +98,7 @@ const DEPARTMENTS = [
 	{ dept_id: 8, name: '前端组', parent_id: 4 },
 ];
 
-const USERS = [
+const USERS: User[] = [
 	{ userid: 'manager4220', name: '张三', dept_ids: [1, 2] },
 	{ userid: 'lisi01', name: '李四', dept_ids: [2, 5] },
 	{ userid: 'wangwu', name: '王五', dept_ids: [5] },
@@ -60,7 +113,7 @@ const USERS = [
 	{ userid: 'bob_zhang', name: 'Bob Zhang', dept_ids: [4, 8] },
 ];
 
-const CONTACTS = [
+const CONTACTS: Contact[] = [
 	{
 		userid: '0243563262939012',
 		name: '王小明',
@@ -117,21 +170,21 @@ const CONTACTS = [
 ];
 
 /** Ids of the default seed, for tests to refer to. */
-const SEED = Object.freeze({
+export const SEED = Object.freeze({
 	labelIds: LABEL_GROUPS.flatMap((group) => group.labels.map((label) => label.id)),
 	userIds: USERS.map((user) => user.userid),
 	deptIds: [1, ...DEPARTMENTS.map((department) => department.dept_id)],
 	contactIds: CONTACTS.map((contact) => contact.userid),
 });
 
-const pad = (number, width) => String(number).padStart(width, '0');
+const pad = (number: number, width: number): string => String(number).padStart(width, '0');
 
 /** A fresh copy of the organisation (tests change it). */
-function buildSeed(options = {}) {
+export function buildSeed(options: SeedOptions = {}): Organisation {
 	const extraUsers = Number(options.extraUsers ?? 0);
 	const extraContacts = Number(options.extraContacts ?? 0);
 	const departmentIds = [1, ...DEPARTMENTS.map((department) => department.dept_id)];
-	const users = USERS.map((user) => ({ ...user, dept_ids: [...user.dept_ids] }));
+	const users: User[] = USERS.map((user) => ({ ...user, dept_ids: [...user.dept_ids] }));
 	for (let i = 1; i <= extraUsers; i++) {
 		users.push({ userid: `gen-user-${pad(i, 5)}`, name: `Employee ${pad(i, 5)}`, dept_ids: [departmentIds[i % departmentIds.length]] });
 	}
@@ -154,5 +207,3 @@ function buildSeed(options = {}) {
 		contacts,
 	};
 }
-
-module.exports = { SEED, buildSeed };
