@@ -32,6 +32,8 @@ type Json = Record<string, unknown>;
 
 const VERSIONS = (process.env.N8N_VERSIONS ?? '2.41.1 2.8.4').split(/\s+/).filter(Boolean);
 const CREDENTIAL = { id: 'dtSandboxCred01', name: 'DingTalk sandbox' };
+/** the same app, saved with a token two hours old: what the HTTP Request node meets after two hours */
+const STALE_CREDENTIAL = { id: 'dtSandboxCred02', name: 'DingTalk sandbox, stale token' };
 const UPDATE = '/topapi/extcontact/update';
 const DINGTALK = 'n8n-nodes-dingtalk-contacts.dingTalk';
 
@@ -103,7 +105,7 @@ const SHEET_ROWS: Json[] = [
 	{ id: c5, name: '刘洋', owner: 'zhaoliu', labels: ' 101 ,202, ', company: '字节跳动' },
 ];
 
-function workflowsFor(): Json[] {
+function workflowsFor(sandboxUrl: string): Json[] {
 	return [
 		workflow('dtE2eBulk000001', SHEET_ROWS, [{ name: 'Update', parameters: UPDATE_FROM_ROW }]),
 		workflow(
@@ -153,7 +155,60 @@ function workflowsFor(): Json[] {
 			],
 		),
 		workflow('dtE2eLabels0001', [{}], [{ name: 'Labels', parameters: { resource: 'label', operation: 'getAll' } }]),
+		workflow(
+			'dtE2eUpsertOrd1',
+			[
+				...[0, 1, 2, 3].map((index) => ({ name: `Refused ${index}`, owner: 'nobody-here', labels: '101', mobile: '13600000001' })),
+				{ name: 'The valid one', owner: 'wangwu', labels: '101', mobile: '13600000001' },
+			],
+			[{ name: 'Upsert', parameters: UPSERT_FROM_ROW, continueOnFail: true }],
+		),
+		workflow('dtE2eOneRow0001', [SHEET_ROWS[0]], [{ name: 'Update', parameters: UPDATE_FROM_ROW, continueOnFail: true }]),
+		httpRequestWorkflow(sandboxUrl),
 	];
+}
+
+const UPSERT_FROM_ROW: Json = {
+	resource: 'externalContact',
+	operation: 'upsert',
+	name: '={{ $json.name }}',
+	followerUserId: locator('={{ $json.owner }}'),
+	labelIds: '={{ $json.labels }}',
+	stateCode: '86',
+	mobile: '={{ $json.mobile }}',
+};
+
+/** n8n's own HTTP Request node calling DingTalk with the stale credential. */
+function httpRequestWorkflow(sandboxUrl: string): Json {
+	return {
+		id: 'dtE2eHttpNode01',
+		name: 'e2e HTTP Request node with the DingTalk credential',
+		active: false,
+		nodes: [
+			{ id: 'h-t', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+			{
+				id: 'h-r',
+				name: 'HTTP Request',
+				type: 'n8n-nodes-base.httpRequest',
+				typeVersion: 4.2,
+				position: [200, 0],
+				parameters: {
+					method: 'POST',
+					url: `${sandboxUrl}/topapi/extcontact/list`,
+					authentication: 'predefinedCredentialType',
+					nodeCredentialType: 'dingTalkApi',
+					sendBody: true,
+					contentType: 'form-urlencoded',
+					bodyParameters: { parameters: [{ name: 'offset', value: '0' }, { name: 'size', value: '2' }] },
+					options: {},
+				},
+				credentials: { dingTalkApi: STALE_CREDENTIAL },
+			},
+		],
+		connections: { Start: { main: [[{ node: 'HTTP Request', type: 'main', index: 0 }]] } },
+		settings: { executionOrder: 'v1' },
+		pinData: {},
+	};
 }
 
 async function run(runner: N8nRunner, id: string, outputs: string[]): Promise<Execution> {
@@ -179,9 +234,20 @@ async function suite(version: string, tarball: string): Promise<void> {
 				type: 'dingTalkApi',
 				data: { baseUrl: sandbox.url, appKey: sandbox.appKey, appSecret: sandbox.appSecret, accessToken: '' },
 			},
+			{
+				...STALE_CREDENTIAL,
+				type: 'dingTalkApi',
+				data: {
+					baseUrl: sandbox.url,
+					appKey: sandbox.appKey,
+					appSecret: sandbox.appSecret,
+					accessToken: 'a-token-that-expired-two-hours-ago',
+					accessTokenExpiresAt: Date.now() - 60_000,
+				},
+			},
 		]);
 		const example = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples/csv-to-dingtalk.json'), 'utf8')) as Json;
-		await importWorkflows(runner, [...workflowsFor(), example]);
+		await importWorkflows(runner, [...workflowsFor(sandbox.url), example]);
 
 		await check('spreadsheet rows (strings, "1, 2" lists, unicode) are updated in bulk', async () => {
 			sandbox.resetLog();
@@ -276,6 +342,48 @@ async function suite(version: string, tarball: string): Promise<void> {
 				items.map((item) => item.action),
 				['updated', 'created', 'created'],
 			);
+		});
+
+		await check('create or update: rows of one mobile in input order, a valid row after refused ones is created', async () => {
+			const execution = await run(runner, 'dtE2eUpsertOrd1', outputs);
+			assert.equal(execution.exitCode, 0, execution.stdout.slice(-2000));
+			const items = nodeOutput(execution, 'Upsert');
+			assert.deepEqual(
+				items.map((item) => item.action ?? item.errcode),
+				[60121, 60121, 60121, 60121, 'created'],
+			);
+			const created = [...sandbox.state.contacts.values()].find((contact: Json) => contact.mobile === '13600000001');
+			assert.equal((created as Json | undefined)?.name, 'The valid one');
+		});
+
+		await check("an answer without a valid errcode is an error item, never errcode 0", async () => {
+			sandbox.script(UPDATE, [{ errcode: '', errmsg: 'odd answer' }]);
+			const execution = await run(runner, 'dtE2eOneRow0001', outputs);
+			assert.equal(execution.exitCode, 0, execution.stdout.slice(-2000));
+			const [item] = nodeOutput(execution, 'Update');
+			assert.equal(item.error, "DingTalk's answer had no valid errcode");
+			assert.equal(item.errmsg, 'odd answer');
+			assert.equal(item.errcode, undefined);
+		});
+
+		await check('errmsg that quotes the request (token in its URL) comes out redacted', async () => {
+			sandbox.set({ echoSecrets: true });
+			try {
+				const execution = await run(runner, 'dtE2eError00001', outputs);
+				assert.notEqual(execution.exitCode, 0);
+				assert.match(`${execution.stdout}\n${execution.stderr}`, /access_token=\*\*\*/);
+			} finally {
+				sandbox.set({ echoSecrets: false });
+			}
+		});
+
+		await check("the credential in n8n's HTTP Request node renews a token past its expiry", async () => {
+			sandbox.resetLog();
+			const execution = await run(runner, 'dtE2eHttpNode01', outputs);
+			assert.equal(execution.exitCode, 0, execution.stdout.slice(-2000));
+			const [answer] = nodeOutput(execution, 'HTTP Request');
+			assert.equal(answer.errcode, 0);
+			assert.equal(sandbox.log.filter((entry: Json) => entry.path === '/gettoken').length, 1);
 		});
 
 		await check('no app secret or access token in anything n8n printed', () => {
