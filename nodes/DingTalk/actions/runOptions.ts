@@ -1,13 +1,6 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { ClientOptions } from '../transport/client';
-import { DEFAULT_CLIENT_OPTIONS } from '../transport/client';
-
-/**
- * At DingTalk's usual 100-300 ms per call, 10 calls in flight are enough to reach 20 calls per
- * second with room for slow answers.
- */
-export const DEFAULT_MAX_CONCURRENCY = 10;
 
 export interface RunOptions extends ClientOptions {
 	maxConcurrency: number;
@@ -26,7 +19,7 @@ export const runOptionsDescription: INodeProperties = {
 			name: 'maxBanWaitSeconds',
 			type: 'number',
 			typeOptions: { minValue: 0, maxValue: 600 },
-			default: DEFAULT_CLIENT_OPTIONS.maxBanWaitSeconds,
+			default: 30,
 			description:
 				'When DingTalk temporarily blocks this server for too many calls and asks it to wait, wait up to this long and retry; a longer ban fails the item with an explanation',
 		},
@@ -35,7 +28,8 @@ export const runOptionsDescription: INodeProperties = {
 			name: 'maxConcurrency',
 			type: 'number',
 			typeOptions: { minValue: 1, maxValue: 100 },
-			default: DEFAULT_MAX_CONCURRENCY,
+			// at DingTalk's usual 100-300 ms per call, 10 calls in flight reach 20 calls per second
+			default: 10,
 			description: 'How many calls to DingTalk may be waiting for an answer at the same time',
 		},
 		{
@@ -43,7 +37,7 @@ export const runOptionsDescription: INodeProperties = {
 			name: 'maxRetries',
 			type: 'number',
 			typeOptions: { minValue: 0, maxValue: 10 },
-			default: DEFAULT_CLIENT_OPTIONS.maxRetries,
+			default: 3,
 			description:
 				'How often to retry a call that DingTalk refused because it was busy (-1) or over its rate limit (90018, 90002), or that failed on the network. Waits grow between retries. Creating a contact is never retried once it may have reached DingTalk.',
 		},
@@ -52,7 +46,7 @@ export const runOptionsDescription: INodeProperties = {
 			name: 'requestsPerSecond',
 			type: 'number',
 			typeOptions: { minValue: 0.1, maxValue: 1000, numberPrecision: 1 },
-			default: DEFAULT_CLIENT_OPTIONS.requestsPerSecond,
+			default: 20,
 			description:
 				"The most calls per second this node starts. DingTalk's standard edition allows 20 per second per app and API; the node slows down by itself when DingTalk says the limit is reached.",
 		},
@@ -61,27 +55,32 @@ export const runOptionsDescription: INodeProperties = {
 			name: 'timeoutSeconds',
 			type: 'number',
 			typeOptions: { minValue: 1, maxValue: 300 },
-			default: DEFAULT_CLIENT_OPTIONS.timeoutSeconds,
+			default: 30,
 			description: 'How long one call to DingTalk may take in all, its answer included',
 		},
 	],
 };
+
+/** The defaults, as the options above show them (the one place they are written). */
+export const DEFAULT_RUN_OPTIONS: RunOptions = Object.fromEntries(
+	(runOptionsDescription.options as INodeProperties[]).map((option) => [option.name, option.default as number]),
+) as unknown as RunOptions;
 
 export function readRunOptions(context: IExecuteFunctions): RunOptions {
 	const given = context.getNodeParameter('options', 0, {}) as Partial<RunOptions>;
 	const positive = (value: unknown, fallback: number) =>
 		typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : fallback;
 	return {
-		requestsPerSecond: positive(given.requestsPerSecond, DEFAULT_CLIENT_OPTIONS.requestsPerSecond),
-		maxConcurrency: Math.floor(positive(given.maxConcurrency, DEFAULT_MAX_CONCURRENCY)),
+		requestsPerSecond: positive(given.requestsPerSecond, DEFAULT_RUN_OPTIONS.requestsPerSecond),
+		maxConcurrency: Math.floor(positive(given.maxConcurrency, DEFAULT_RUN_OPTIONS.maxConcurrency)),
 		maxRetries:
 			typeof given.maxRetries === 'number' && given.maxRetries >= 0
 				? Math.floor(given.maxRetries)
-				: DEFAULT_CLIENT_OPTIONS.maxRetries,
+				: DEFAULT_RUN_OPTIONS.maxRetries,
 		maxBanWaitSeconds:
 			typeof given.maxBanWaitSeconds === 'number' && given.maxBanWaitSeconds >= 0
 				? given.maxBanWaitSeconds
-				: DEFAULT_CLIENT_OPTIONS.maxBanWaitSeconds,
-		timeoutSeconds: positive(given.timeoutSeconds, DEFAULT_CLIENT_OPTIONS.timeoutSeconds),
+				: DEFAULT_RUN_OPTIONS.maxBanWaitSeconds,
+		timeoutSeconds: positive(given.timeoutSeconds, DEFAULT_RUN_OPTIONS.timeoutSeconds),
 	};
 }

@@ -1,5 +1,6 @@
 import type { ILoadOptionsFunctions, INodeListSearchItems, INodeListSearchResult } from 'n8n-workflow';
 
+import { DEFAULT_RUN_OPTIONS } from '../actions/runOptions';
 import { DingTalkClient } from '../transport/client';
 import { listPage, PAGE_SIZE } from '../transport/listing';
 import { listDepartments, listUsersPage, matchesFilter } from './directory';
@@ -22,7 +23,7 @@ export const listSearch = {
 		filter?: string,
 		paginationToken?: string,
 	): Promise<INodeListSearchResult> {
-		const client = new DingTalkClient(this);
+		const client = new DingTalkClient(this, DEFAULT_RUN_OPTIONS);
 		const results: INodeListSearchItems[] = [];
 		let offset = Number(paginationToken) || 0;
 		for (let page = 0; page < pageBudget(results.length) && results.length < WANTED_RESULTS; page++) {
@@ -51,7 +52,7 @@ export const listSearch = {
 		filter?: string,
 		paginationToken?: string,
 	): Promise<INodeListSearchResult> {
-		const client = new DingTalkClient(this);
+		const client = new DingTalkClient(this, DEFAULT_RUN_OPTIONS);
 		let { departments, cursor } = readUserSearchToken(paginationToken);
 		if (!paginationToken) departments = (await listDepartments(client)).map((department) => department.id);
 		const results: INodeListSearchItems[] = [];

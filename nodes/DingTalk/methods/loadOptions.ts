@@ -1,5 +1,6 @@
 import type { ILoadOptionsFunctions, INodePropertyOptions } from 'n8n-workflow';
 
+import { DEFAULT_RUN_OPTIONS } from '../actions/runOptions';
 import { DingTalkClient } from '../transport/client';
 import { listAllUsers, listDepartments, listLabels } from './directory';
 
@@ -8,7 +9,7 @@ const byName = (a: INodePropertyOptions, b: INodePropertyOptions) => a.name.loca
 export const loadOptions = {
 	/** "Group / Label" for every label of every label group. */
 	async getLabels(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
-		const labels = await listLabels(new DingTalkClient(this));
+		const labels = await listLabels(new DingTalkClient(this, DEFAULT_RUN_OPTIONS));
 		return labels.map((label) => ({
 			name: `${label.groupName} / ${label.name}`,
 			value: label.id,
@@ -18,7 +19,7 @@ export const loadOptions = {
 
 	/** Every department, by its path from the top ("Sales / East"). */
 	async getDepartments(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
-		const departments = await listDepartments(new DingTalkClient(this));
+		const departments = await listDepartments(new DingTalkClient(this, DEFAULT_RUN_OPTIONS));
 		return departments
 			.map((department) => ({
 				name: department.path,
@@ -29,7 +30,7 @@ export const loadOptions = {
 	},
 
 	async getUsers(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
-		const users = await listAllUsers(new DingTalkClient(this));
+		const users = await listAllUsers(new DingTalkClient(this, DEFAULT_RUN_OPTIONS));
 		return users
 			.map((user) => ({ name: user.name, value: user.userid, description: `User ID ${user.userid}` }))
 			.sort(byName);

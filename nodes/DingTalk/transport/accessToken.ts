@@ -72,18 +72,17 @@ export class AccessTokenKeeper {
 		this.session.fetching = new Promise<void>((resolve) => (fetched = resolve));
 		// n8n's preAuthentication writes the new token into this object before the call goes out
 		const credentials: ICredentialDataDecryptedObject = { ...this.credentials, accessToken: '', accessTokenExpiresAt: '' };
-		try {
-			const result = await send(credentials, '');
-			return { result, token: this.adopt(credentials) };
-		} catch (error) {
-			// `send` reports passing trouble as a result, and throws what retrying cannot mend, such as
-			// DingTalk refusing the app key or secret: later calls of the run fail with it at once
-			if (!tokenOf(credentials) && !this.stop?.aborted) this.credentialError = error as Error;
-			throw error;
-		} finally {
-			this.session.fetching = undefined;
-			fetched();
-		}
+		const outcome = await send(credentials, '').then(
+			(result) => ({ ok: true as const, result }),
+			(error: Error) => ({ ok: false as const, error }),
+		);
+		this.session.fetching = undefined;
+		fetched();
+		if (outcome.ok) return { result: outcome.result, token: this.adopt(credentials) };
+		// `send` reports passing trouble as a result, and throws what retrying cannot mend, such as
+		// DingTalk refusing the app key or secret: later calls of the run fail with it at once
+		if (!tokenOf(credentials) && !this.stop?.aborted) this.credentialError = outcome.error;
+		throw outcome.error;
 	}
 
 	private adopt(credentials: ICredentialDataDecryptedObject): string {

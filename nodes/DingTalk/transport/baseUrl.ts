@@ -28,12 +28,8 @@ export function checkedBaseUrl(baseUrl: unknown): string {
 		throw new InvalidBaseUrlError('is not text');
 	}
 	const normalized = normalizeBaseUrl(baseUrl);
-	let url: URL;
-	try {
-		url = new URL(normalized);
-	} catch {
-		throw new InvalidBaseUrlError(`"${preview(normalized)}" is not a web address`);
-	}
+	const url = parseUrl(normalized);
+	if (!url) throw new InvalidBaseUrlError(`"${preview(normalized)}" is not a web address`);
 	if (url.protocol !== 'https:' && url.protocol !== 'http:') {
 		throw new InvalidBaseUrlError(`must start with https:// (or http://), not ${preview(url.protocol)}`);
 	}
@@ -41,6 +37,14 @@ export function checkedBaseUrl(baseUrl: unknown): string {
 	if (url.hash !== '' || normalized.includes('#')) throw new InvalidBaseUrlError('must not have a fragment (#…)');
 	if (url.username !== '' || url.password !== '') throw new InvalidBaseUrlError('must not contain a user name or password');
 	return normalized;
+}
+
+function parseUrl(text: string): URL | undefined {
+	try {
+		return new URL(text);
+	} catch {
+		return undefined;
+	}
 }
 
 function preview(text: string): string {

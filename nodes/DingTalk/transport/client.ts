@@ -40,14 +40,6 @@ export interface ClientOptions {
 	timeoutSeconds: number;
 }
 
-/** The defaults of the node's options (runOptions.ts shows them to users). */
-export const DEFAULT_CLIENT_OPTIONS: ClientOptions = {
-	requestsPerSecond: 20,
-	maxRetries: 3,
-	maxBanWaitSeconds: 30,
-	timeoutSeconds: 30,
-};
-
 /**
  * Rate-limit refusals and bans did nothing and come while the node slows down, so they have their
  * own allowance of retries: at least this many (none when Max Retries is 0).
@@ -73,7 +65,7 @@ export class DingTalkClient {
 
 	constructor(
 		private readonly context: DingTalkContext,
-		private readonly options: ClientOptions = DEFAULT_CLIENT_OPTIONS,
+		private readonly options: ClientOptions,
 		/** the execution's cancel signal: no call starts after it fires, waits and calls end */
 		private readonly stop?: AbortSignal,
 	) {}
@@ -134,12 +126,10 @@ export class DingTalkClient {
 			const session = appSessions.sessionFor(baseUrl, credentials.appKey, credentials.appSecret);
 			return { baseUrl, session, tokens: new AccessTokenKeeper(session, { ...credentials }, this.stop), appSecret: credentials.appSecret, storedToken: tokenOf(credentials) };
 		})();
-		try {
-			return await this.connection;
-		} catch (error) {
-			if ((error as Error).name !== 'InvalidBaseUrlError') throw error;
-			throw new NodeOperationError(this.context.getNode(), (error as Error).message, { itemIndex });
-		}
+		return await this.connection.catch((error: Error) => {
+			if (error.name !== 'InvalidBaseUrlError') throw error;
+			throw new NodeOperationError(this.context.getNode(), error.message, { itemIndex });
+		});
 	}
 
 	/** One attempt, once the token is chosen. Returns every outcome; throws only for a stop or a refused key. */
@@ -168,24 +158,21 @@ export class DingTalkClient {
 		let tokenFailure: TokenRequestError | undefined;
 		const outcome = await exchange(
 			async (abortSignal) => {
-				try {
-					return (
-						token
-							? // the token in hand goes where DingTalk reads it, sparing n8n the credential's authenticate
-								await this.context.helpers.httpRequest({ ...request, abortSignal, qs: { access_token: token } })
-							: // no token: n8n runs the credential's preAuthentication, which fetches and saves one
-								await this.context.helpers.httpRequestWithAuthentication.call(
-									this.context,
-									CREDENTIAL_TYPE,
-									{ ...request, abortSignal },
-									{ credentialsDecrypted: { id: '', name: '', type: CREDENTIAL_TYPE, data: credentials } },
-								)
-					) as IN8nHttpFullResponse;
-				} catch (error) {
+				const sending = token
+					? // the token in hand goes where DingTalk reads it, sparing n8n the credential's authenticate
+						this.context.helpers.httpRequest({ ...request, abortSignal, qs: { access_token: token } })
+					: // no token: n8n runs the credential's preAuthentication, which fetches and saves one
+						this.context.helpers.httpRequestWithAuthentication.call(
+							this.context,
+							CREDENTIAL_TYPE,
+							{ ...request, abortSignal },
+							{ credentialsDecrypted: { id: '', name: '', type: CREDENTIAL_TYPE, data: credentials } },
+						);
+				return (await sending.catch((error: unknown) => {
 					refusal = findNamedError<CredentialRejectedError>(error, 'CredentialRejectedError');
 					tokenFailure = findNamedError<TokenRequestError>(error, 'TokenRequestError');
 					throw error;
-				}
+				})) as IN8nHttpFullResponse;
 			},
 			{ timeoutMs: this.options.timeoutSeconds * 1000, stop: this.stop },
 		);

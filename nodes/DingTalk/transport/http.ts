@@ -1,7 +1,7 @@
 import type { IDataObject, IN8nHttpFullResponse } from 'n8n-workflow';
 
 import { errorCode } from './errorDetails';
-import { ExecutionStoppedError, throwIfStopped } from './wait';
+import { throwIfStopped } from './wait';
 
 /**
  * One HTTP exchange with a hard deadline and a size cap. The Timeout covers the whole call
@@ -50,19 +50,19 @@ export async function exchange(
 	throwIfStopped(limits.stop);
 	const deadline = AbortSignal.timeout(limits.timeoutMs);
 	const signal = limits.stop ? AbortSignal.any([deadline, limits.stop]) : deadline;
-	try {
+	const outcome = await (async (): Promise<Exchange> => {
 		const response = await untilAborted(request(signal), signal);
 		const read = await readBody(response.body, signal, limits.maxBytes ?? MAX_ANSWER_BYTES);
 		if (read === undefined) return { kind: 'tooLarge', limitBytes: limits.maxBytes ?? MAX_ANSWER_BYTES };
 		return { kind: 'response', status: response.statusCode, headers: response.headers as IDataObject, text: read };
-	} catch (error) {
-		throwIfStopped(limits.stop);
-		if (deadline.aborted) return { kind: 'network', code: 'ETIMEDOUT', maybeDelivered: true };
-		if (error instanceof ExecutionStoppedError) throw error;
+	})().catch((error: unknown): Exchange => {
+		if (deadline.aborted && !limits.stop?.aborted) return { kind: 'network', code: 'ETIMEDOUT', maybeDelivered: true };
 		// only the code: the error's message quotes the request, whose URL holds the access token
 		const code = errorCode(error) ?? 'UNKNOWN';
 		return { kind: 'network', code, maybeDelivered: !NOT_DELIVERED_CODES.has(code) };
-	}
+	});
+	throwIfStopped(limits.stop);
+	return outcome;
 }
 
 /** `work`, or a rejection as soon as `signal` fires, whichever comes first. */

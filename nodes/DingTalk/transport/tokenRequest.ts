@@ -78,17 +78,13 @@ export async function requestAccessToken(
 ): Promise<TokenFields> {
 	const baseUrl = checkedBaseUrl(credentials.baseUrl);
 	const redactor = credentialRedactor(credentials);
-	let answer: { status: number; text: string };
-	try {
-		answer = await get(
-			`${baseUrl}/gettoken`,
-			{ appkey: String(credentials.appKey ?? ''), appsecret: String(credentials.appSecret ?? '') },
-			TOKEN_REQUEST_TIMEOUT_MS,
-		);
-	} catch (error) {
+	const answer = await get(
+		`${baseUrl}/gettoken`,
+		{ appkey: String(credentials.appKey ?? ''), appsecret: String(credentials.appSecret ?? '') },
+		TOKEN_REQUEST_TIMEOUT_MS,
 		// the failed request's URL holds the app secret: pass on only what went wrong
-		throw new TokenRequestError(`Could not get an access token from ${baseUrl}: ${networkReason(errorCode(error))}`, true);
-	}
+	).catch((error: unknown) => ({ failure: networkReason(errorCode(error)) }));
+	if ('failure' in answer) throw new TokenRequestError(`Could not get an access token from ${baseUrl}: ${answer.failure}`, true);
 	let body: IDataObject | undefined;
 	try {
 		body = JSON.parse(answer.text) as IDataObject;

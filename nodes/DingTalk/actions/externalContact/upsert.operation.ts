@@ -119,24 +119,22 @@ async function applyRow(
 						'The answer to that create was lost, and the contact was not found when looked up again. To avoid a duplicate contact this row was not sent. Check in DingTalk whether the contact exists, then run this item again.',
 					itemIndex,
 				});
-			case 'absent':
-				try {
-					const answer = await createContact(run, contact, itemIndex);
-					entry.state = { kind: 'exists', userId: String(answer.userid) };
-					return { action: 'created', ...answer };
-				} catch (error) {
-					const errcode = Number(((error as NodeApiError).errorResponse ?? {}).errcode);
-					if (mayHaveTakenEffect(error)) {
-						entry.state = { kind: 'uncertain' };
-						throw error;
-					}
-					// the number was taken since the list was read: look it up again and update
-					if (ALREADY_EXISTS.has(errcode) && !entry.relisted) {
-						entry.state = { kind: 'uncertain' };
-						continue;
-					}
-					throw error;
+			case 'absent': {
+				const created = await createContact(run, contact, itemIndex).then(
+					(answer) => ({ answer }),
+					(error: NodeApiError) => ({ error }),
+				);
+				if ('answer' in created) {
+					entry.state = { kind: 'exists', userId: String(created.answer.userid) };
+					return { action: 'created', ...created.answer };
 				}
+				const errcode = Number((created.error.errorResponse ?? {}).errcode);
+				// the number was taken since the list was read: look it up again and update
+				const takenMeanwhile = ALREADY_EXISTS.has(errcode) && !entry.relisted;
+				if (mayHaveTakenEffect(created.error) || takenMeanwhile) entry.state = { kind: 'uncertain' };
+				if (takenMeanwhile) continue;
+				throw created.error;
+			}
 		}
 	}
 	throw new NodeApiError(node, {}, { message: 'Could not apply this row (create or update)', itemIndex });
