@@ -12,7 +12,8 @@ const inMode = (mode: 'replace' | 'merge') => ({ displayOptions: { show: { updat
 const optional = (field: INodeProperties): INodeProperties => ({
 	...field,
 	required: false,
-	description: `${field.description}. Leave empty to keep the current value.`,
+	// descriptions may end in a full stop already (after an expression link)
+	description: `${String(field.description).replace(/\.$/, '')}. Leave empty to keep the current value.`,
 });
 
 const properties: INodeProperties[] = [
