@@ -22,6 +22,8 @@ export class AppSession {
 	/** a token fetch under way: other calls wait for it instead of fetching too */
 	fetching?: Promise<void>;
 	lastUsedAt: number;
+	/** until when DingTalk asked this app to wait (ms since 1970) */
+	private pausedUntil = 0;
 
 	constructor(now: number) {
 		this.lastUsedAt = now;
@@ -32,6 +34,9 @@ export class AppSession {
 		let limiter = this.limiters.get(key);
 		if (!limiter) {
 			limiter = new AdaptiveRateLimiter(requestsPerSecond);
+			// an API first used during a ban waits for it too
+			const pauseLeft = this.pausedUntil - Date.now();
+			if (pauseLeft > 0) limiter.pauseFor(pauseLeft);
 			this.limiters.set(key, limiter);
 		}
 		return limiter;
@@ -39,6 +44,7 @@ export class AppSession {
 
 	/** DingTalk asked this app to wait: every API of it pauses. */
 	pauseAll(ms: number): void {
+		this.pausedUntil = Math.max(this.pausedUntil, Date.now() + ms);
 		for (const limiter of this.limiters.values()) limiter.pauseFor(ms);
 	}
 
