@@ -274,6 +274,24 @@ describe('7. a ban holds back every call of the app until the wait is over', () 
 		expect(inside).toEqual([]);
 		expect(updates.length).toBe(rows.length + 1);
 	});
+
+	it('another execution of the app, on another API, waits for the ban too', async () => {
+		env.sandbox.script(UPDATE, [{ ban: 2 }]);
+		const [, get] = await Promise.all([
+			runDingTalk({ store: env.store, parameters: UPDATE_FROM_JSON, items: [updateRow()] }),
+			(async () => {
+				await new Promise((resolve) => setTimeout(resolve, 300));
+				return await runDingTalk({
+					store: credentialStoreFor(env.sandbox),
+					parameters: { resource: 'externalContact', operation: 'get', contactId: { __rl: true, mode: 'id', value: existingContactId() } },
+				});
+			})(),
+		]);
+		expect(get.error).toBeUndefined();
+		const ban = callsTo(env.sandbox, UPDATE)[0];
+		const [read] = callsTo(env.sandbox, '/topapi/extcontact/get');
+		expect(read.time).toBeGreaterThanOrEqual(ban.time + ban.latencyMs + 1950);
+	});
 });
 
 describe('8. HTTP 401/403 pages are not bans', () => {
