@@ -1,54 +1,305 @@
 import { AdaptiveRateLimiter } from '../../nodes/DingTalk/transport/rateLimiter';
+import { ExecutionStoppedError } from '../../nodes/DingTalk/transport/wait';
+import { ModelDingTalk, sendCalls, settle, simulate, VirtualClock } from './virtualTime';
 
-/** A clock the test moves by hand. */
-function clock(start = 1_000_000) {
-	let now = start;
-	return { now: () => now, advance: (ms: number) => (now += ms) };
+/**
+ * Asks for `count` starts at once; `startedAt[i]` is when call i was let start (relative to the
+ * clock's time when asked), undefined while it waits.
+ */
+function askFor(limiter: AdaptiveRateLimiter, clock: VirtualClock, count: number, signal?: AbortSignal) {
+	const asked = clock.now();
+	const startedAt: Array<number | undefined> = new Array(count).fill(undefined);
+	const outcomes = Array.from({ length: count }, (_, index) =>
+		limiter.acquire(signal).then(() => {
+			startedAt[index] = clock.now() - asked;
+		}),
+	);
+	return { startedAt, outcomes };
 }
 
-describe('AdaptiveRateLimiter', () => {
-	it('a lone refusal lowers the rate by a quarter; refusals that keep coming halve it', () => {
-		const time = clock();
-		const limiter = new AdaptiveRateLimiter(20, time.now);
+describe('AdaptiveRateLimiter: how fast calls may start', () => {
+	it('lets as many calls start at once as the rate, spaced by a quarter of 1 / rate', async () => {
+		const clock = new VirtualClock();
+		const limiter = new AdaptiveRateLimiter(10, clock);
+		const { startedAt } = askFor(limiter, clock, 10);
+		await clock.advance(500);
+		expect(startedAt).toEqual([0, 25, 50, 75, 100, 125, 150, 175, 200, 225]);
+	});
+
+	it('the next call starts a second after an answer, not before (the window DingTalk counts in)', async () => {
+		const clock = new VirtualClock();
+		const limiter = new AdaptiveRateLimiter(50, clock);
+		const { startedAt } = askFor(limiter, clock, 51);
+		await clock.advance(300);
+		expect(startedAt.filter((at) => at !== undefined)).toHaveLength(50);
+		// every call answered at 300 ms: DingTalk may have counted any of them as late as that
+		for (let answer = 0; answer < 50; answer++) limiter.onSuccess();
+		await clock.advance(999);
+		expect(startedAt[50]).toBeUndefined();
+		await clock.advance(1);
+		expect(startedAt[50]).toBe(1300);
+	});
+
+	it('one answer frees one place: the call waiting starts a second after that answer', async () => {
+		const clock = new VirtualClock();
+		const limiter = new AdaptiveRateLimiter(2, clock);
+		const { startedAt } = askFor(limiter, clock, 3);
+		await clock.advance(200);
+		expect(startedAt).toEqual([0, 125, undefined]);
+		limiter.onSuccess();
+		await clock.advance(2000);
+		expect(startedAt[2]).toBe(1200);
+	});
+
+	it('an unanswered call keeps its place as if answered 3 s after it started', async () => {
+		const clock = new VirtualClock();
+		const limiter = new AdaptiveRateLimiter(1, clock);
+		const { startedAt } = askFor(limiter, clock, 2);
+		await clock.advance(3999);
+		expect(startedAt).toEqual([0, undefined]);
+		await clock.advance(1);
+		expect(startedAt).toEqual([0, 4000]);
+	});
+
+	it('below one call per second, the window is 1 / rate', async () => {
+		const clock = new VirtualClock();
+		const limiter = new AdaptiveRateLimiter(0.5, clock);
+		const { startedAt } = askFor(limiter, clock, 2);
+		await clock.advance(100);
+		limiter.onSuccess();
+		await clock.advance(1999);
+		expect(startedAt).toEqual([0, undefined]);
+		await clock.advance(1);
+		expect(startedAt).toEqual([0, 2100]);
+	});
+
+	it('lets calls start in the order they asked', async () => {
+		const clock = new VirtualClock();
+		const limiter = new AdaptiveRateLimiter(3, clock);
+		const order: number[] = [];
+		const outcomes = [0, 1, 2, 3, 4, 5].map((index) => limiter.acquire().then(() => order.push(index)));
+		for (let answer = 0; answer < 6; answer++) {
+			await clock.advance(50);
+			limiter.onSuccess();
+		}
+		await clock.runAll();
+		await Promise.all(outcomes);
+		expect(order).toEqual([0, 1, 2, 3, 4, 5]);
+	});
+
+	it('works on real time with the default clock', async () => {
+		const limiter = new AdaptiveRateLimiter(1000);
+		const started = Date.now();
+		await Promise.all([limiter.acquire(), limiter.acquire(), limiter.acquire()]);
+		expect(Date.now() - started).toBeLessThan(500);
+	});
+});
+
+describe('AdaptiveRateLimiter: pauses (DingTalk asked to wait)', () => {
+	it('holds back calls already waiting: none starts inside the pause', async () => {
+		const clock = new VirtualClock();
+		const limiter = new AdaptiveRateLimiter(10, clock);
+		const { startedAt } = askFor(limiter, clock, 10);
+		await settle();
+		expect(startedAt[0]).toBe(0);
+		// the first call came back {status: 1111, wait: 3}
+		limiter.pauseFor(3000);
+		await clock.advance(2999);
+		expect(startedAt.slice(1)).toEqual(new Array(9).fill(undefined));
+		await clock.advance(1000);
+		expect(startedAt.slice(1).every((at) => at !== undefined && at >= 3000)).toBe(true);
+	});
+
+	it('holds back calls that ask later, and a shorter pause does not shorten a longer one', async () => {
+		const clock = new VirtualClock();
+		const limiter = new AdaptiveRateLimiter(10, clock);
+		limiter.pauseFor(2000);
+		limiter.pauseFor(500);
+		await clock.advance(1000);
+		const { startedAt } = askFor(limiter, clock, 1);
+		await clock.advance(999);
+		expect(startedAt).toEqual([undefined]);
+		await clock.advance(1);
+		expect(startedAt).toEqual([1000]);
+	});
+});
+
+describe('AdaptiveRateLimiter: a stopped execution', () => {
+	it('ends a call waiting for a pause at once, and the others still start in turn', async () => {
+		const clock = new VirtualClock();
+		const limiter = new AdaptiveRateLimiter(10, clock);
+		limiter.pauseFor(60_000);
+		const stop = new AbortController();
+		const stopped = limiter.acquire(stop.signal);
+		const { startedAt } = askFor(limiter, clock, 2);
+		await clock.advance(100);
+		const before = clock.now();
+		stop.abort();
+		await expect(stopped).rejects.toBeInstanceOf(ExecutionStoppedError);
+		expect(clock.now()).toBe(before);
+		await clock.advance(60_000);
+		expect(startedAt).toEqual([60_000, 60_025]);
+	});
+
+	it('ends a call waiting for a free place at once, and gives its turn to the next', async () => {
+		const clock = new VirtualClock();
+		const limiter = new AdaptiveRateLimiter(1, clock);
+		await limiter.acquire();
+		const stop = new AbortController();
+		const stopped = limiter.acquire(stop.signal);
+		const { startedAt } = askFor(limiter, clock, 1);
+		await clock.advance(10);
+		stop.abort();
+		await expect(stopped).rejects.toBeInstanceOf(ExecutionStoppedError);
+		limiter.onSuccess();
+		await clock.advance(2000);
+		expect(startedAt).toEqual([1010]);
+	});
+
+	it('refuses at once when already stopped', async () => {
+		const clock = new VirtualClock();
+		const limiter = new AdaptiveRateLimiter(10, clock);
+		const stop = new AbortController();
+		stop.abort();
+		await expect(limiter.acquire(stop.signal)).rejects.toBeInstanceOf(ExecutionStoppedError);
+		// the refused call took no place
+		const { startedAt } = askFor(limiter, clock, 10);
+		await clock.advance(225);
+		expect(startedAt.every((at) => at !== undefined)).toBe(true);
+	});
+
+	it('ends a wait on the real clock at once', async () => {
+		const limiter = new AdaptiveRateLimiter(1);
+		await limiter.acquire();
+		const stop = new AbortController();
+		const waiting = limiter.acquire(stop.signal);
+		const started = Date.now();
+		stop.abort();
+		await expect(waiting).rejects.toBeInstanceOf(ExecutionStoppedError);
+		expect(Date.now() - started).toBeLessThan(50);
+	});
+});
+
+describe('AdaptiveRateLimiter: adapting to refusals', () => {
+	it('a lone refusal lowers the rate by a quarter; refusals that keep coming halve it', async () => {
+		const clock = new VirtualClock();
+		const limiter = new AdaptiveRateLimiter(20, clock);
 		limiter.onThrottled();
 		expect(limiter.rate).toBe(15);
 
 		// several answers of one overload arrive together: counted once
-		time.advance(300);
+		await clock.advance(300);
 		limiter.onThrottled();
 		expect(limiter.rate).toBe(15);
 
 		// quiet for longer than the contention window: still a lone refusal
-		time.advance(10_000);
+		await clock.advance(10_000);
 		limiter.onThrottled();
 		expect(limiter.rate).toBe(11.25);
 
 		// another one a second later: the quota is shared, halve
-		time.advance(1_000);
+		await clock.advance(1_000);
 		limiter.onThrottled();
 		expect(limiter.rate).toBe(5.625);
 	});
 
-	it('climbs back by a twentieth of the configured rate per quiet second, up to it', () => {
-		const time = clock();
-		const limiter = new AdaptiveRateLimiter(20, time.now);
+	it('climbs back by a twentieth of the configured rate per quiet second, up to it', async () => {
+		const clock = new VirtualClock();
+		const limiter = new AdaptiveRateLimiter(20, clock);
 		limiter.onThrottled();
 		limiter.onSuccess();
 		expect(limiter.rate).toBe(15);
 		for (let second = 1; second <= 10; second++) {
-			time.advance(1_000);
+			await clock.advance(1_000);
 			limiter.onSuccess();
 		}
 		expect(limiter.rate).toBe(20);
 	});
 
-	it('never goes below one call per second', () => {
-		const time = clock();
-		const limiter = new AdaptiveRateLimiter(2, time.now);
+	it('climbs only after a second without refusals, and a climb does not hide the refusal after it', async () => {
+		const clock = new VirtualClock();
+		const limiter = new AdaptiveRateLimiter(20, clock);
+		limiter.onThrottled();
+		await clock.advance(900);
+		limiter.onThrottled(); // the same overload: no second decrease
+		await clock.advance(100);
+		limiter.onSuccess(); // a second after the decrease, but not after the last refusal
+		expect(limiter.rate).toBe(15);
+		await clock.advance(900);
+		limiter.onSuccess();
+		expect(limiter.rate).toBe(16);
+		await clock.advance(100);
+		limiter.onThrottled(); // refusals keep coming: halve, although the rate has just climbed
+		expect(limiter.rate).toBe(8);
+	});
+
+	it('never goes below one call per second, nor above a configured rate under one', async () => {
+		const clock = new VirtualClock();
+		const limiter = new AdaptiveRateLimiter(2, clock);
+		const slow = new AdaptiveRateLimiter(0.5, clock);
 		for (let refusal = 0; refusal < 10; refusal++) {
-			time.advance(1_000);
+			await clock.advance(1_000);
 			limiter.onThrottled();
+			slow.onThrottled();
 		}
 		expect(limiter.rate).toBe(1);
+		expect(slow.rate).toBe(0.5);
 	});
+
+	it('a lower rate leaves fewer places: after a refusal at 20 per second, 15 start per second', async () => {
+		const clock = new VirtualClock();
+		const limiter = new AdaptiveRateLimiter(20, clock);
+		await limiter.acquire();
+		limiter.onThrottled();
+		// the refused call holds its place for a second after its answer
+		await clock.advance(1000);
+		const { startedAt } = askFor(limiter, clock, 16);
+		await clock.advance(999);
+		expect(startedAt.filter((at) => at !== undefined)).toHaveLength(15);
+	});
+});
+
+describe('AdaptiveRateLimiter: DingTalk never receives more than the quota in a second', () => {
+	const cases = [
+		{ second: 'rolling', countedAt: 1 },
+		{ second: 'rolling', countedAt: 0.5 },
+		{ second: 'rolling', countedAt: 0 },
+		{ second: 'calendar', countedAt: 1 },
+		{ second: 'calendar', countedAt: 0.5 },
+		{ second: 'calendar', countedAt: 0 },
+	] as const;
+
+	it.each(cases)(
+		'$second second, counted $countedAt of the way through a 20-120 ms round trip: no refusal, within 1.10 × the bound',
+		async ({ second, countedAt }) => {
+			const result = await simulate({ items: 1000, quota: 50, concurrency: 10, latencyMs: [20, 120], countedAt, second, seed: 5 });
+			expect(result.refused).toBe(0);
+			expect(result.mostInRollingSecond).toBeLessThanOrEqual(50);
+			expect(result.mostInCalendarSecond).toBeLessThanOrEqual(50);
+			expect(result.durationMs / result.boundMs).toBeLessThanOrEqual(1.1);
+		},
+	);
+
+	it.each(cases)('$second second, counted $countedAt of the way through a 100-600 ms round trip: no refusal', async ({ second, countedAt }) => {
+		const result = await simulate({ items: 300, quota: 20, concurrency: 20, latencyMs: [100, 600], countedAt, second, seed: 9 });
+		expect(result.refused).toBe(0);
+		expect(result.mostInRollingSecond).toBeLessThanOrEqual(20);
+	});
+
+	it.each(['rolling', 'calendar'] as const)(
+		'two runs with a limiter each sharing one %s quota both finish, each call refused at most a few times',
+		async (second) => {
+			const clock = new VirtualClock();
+			const dingTalk = new ModelDingTalk(50, second);
+			const options = { items: 500, concurrency: 10, latencyMs: [20, 120] as [number, number], countedAt: 1 };
+			const first = sendCalls(clock, dingTalk, new AdaptiveRateLimiter(50, clock), { ...options, seed: 1 });
+			const secondRun = sendCalls(clock, dingTalk, new AdaptiveRateLimiter(50, clock), { ...options, seed: 2 });
+			await clock.runAll();
+			for (const run of await Promise.all([first, secondRun])) {
+				// the node retries a refused call up to 10 times
+				expect(run.mostRefusalsOfOneCall).toBeLessThanOrEqual(5);
+			}
+			expect(dingTalk.received.length).toBeGreaterThanOrEqual(1000);
+		},
+	);
 });

@@ -91,8 +91,8 @@ export class DingTalkClient {
 				async (credentials, tokenToSend) => await this.attempt(connection, limiter, path, body, credentials, tokenToSend, itemIndex),
 			);
 			const decision = decide(attempt, { policy, failuresSoFar: spent.failure, maxBanWaitSeconds });
+			if (decision.action !== 'retry' || !decision.slowDown) limiter.onSuccess(); // not refused for the rate: frees its place
 			if (decision.action === 'succeed' && attempt.kind === 'answer') {
-				limiter.onSuccess();
 				return attempt.body;
 			}
 			if (decision.action === 'renewToken' && !tokenRenewed) {
