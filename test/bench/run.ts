@@ -36,6 +36,8 @@ interface Row {
 	input: Partial<ScenarioInput>;
 	/** items ÷ QPS limit: the fastest any client may finish */
 	quotaBoundS?: number;
+	/** executions at once, each in its own process (as on two n8n workers), sharing the items */
+	executions?: number;
 }
 
 const ROWS: Row[] = [
@@ -54,6 +56,24 @@ const ROWS: Row[] = [
 		knobs: { latencyMs: [20, 120], qpsLimit: { [UPDATE]: 50 } },
 		input: { node: 'dingTalk', requestsPerSecond: 50 },
 		quotaBoundS: 20,
+	},
+	{
+		id: 'quota-ours-jitter-calendar',
+		title: '1jc. DingTalk node, as 1j but DingTalk counting calendar seconds',
+		items: 1000,
+		knobs: { latencyMs: [20, 120], qpsLimit: { [UPDATE]: 50 }, qpsWindow: 'calendar' },
+		input: { node: 'dingTalk', requestsPerSecond: 50 },
+		quotaBoundS: 20,
+	},
+	{
+		id: 'quota-ours-shared',
+		title:
+			'1s. DingTalk node, two executions at once sharing the quota of 1 (500 items each, Requests per Second 50 each, separate processes as on two n8n workers)',
+		items: 1000,
+		knobs: { latencyMs: 20, qpsLimit: { [UPDATE]: 50 } },
+		input: { node: 'dingTalk', requestsPerSecond: 50 },
+		quotaBoundS: 20,
+		executions: 2,
 	},
 	{
 		id: 'quota-http',
@@ -124,6 +144,33 @@ const median = (values: number[]) => {
 	return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 };
 
+/**
+ * Runs `executions` children at once, each on its share of the contact ids, and sums up what they
+ * measured; the wall time runs from the first one's start to the last one's end.
+ */
+async function runChildren(input: ScenarioInput, executions: number): Promise<ScenarioOutput> {
+	const share = Math.ceil(input.contactIds.length / executions);
+	const outputs = await Promise.all(
+		Array.from({ length: executions }, (_, index) =>
+			runChild({ ...input, contactIds: input.contactIds.slice(index * share, (index + 1) * share) }),
+		),
+	);
+	const sum = (key: 'cpuMs' | 'outputItems' | 'errorItems' | 'silentFailures') =>
+		outputs.reduce((total, output) => total + output[key], 0);
+	const startedAtMs = Math.min(...outputs.map((output) => output.startedAtMs));
+	const errors = outputs.map((output) => output.executionError).filter(Boolean);
+	return {
+		startedAtMs,
+		wallMs: Math.max(...outputs.map((output) => output.startedAtMs + output.wallMs)) - startedAtMs,
+		cpuMs: sum('cpuMs'),
+		maxRssMb: Math.max(...outputs.map((output) => output.maxRssMb)),
+		outputItems: sum('outputItems'),
+		errorItems: sum('errorItems'),
+		silentFailures: sum('silentFailures'),
+		executionError: errors.length > 0 ? errors.join('; ') : undefined,
+	};
+}
+
 function runChild(input: ScenarioInput): Promise<ScenarioOutput> {
 	const inputFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dingtalk-bench-')), 'input.json');
 	fs.writeFileSync(inputFile, JSON.stringify(input));
@@ -172,7 +219,7 @@ async function main(): Promise<void> {
 			const accessToken = row.input.node === 'httpRequest' ? await fetchToken(sandbox) : undefined;
 			sandbox.resetLog();
 			const ids = contactIds.slice(0, row.items);
-			const output = await runChild({
+			const output = await runChildren({
 				...(row.input as ScenarioInput),
 				baseUrl: sandbox.url,
 				appKey: sandbox.appKey,
@@ -182,7 +229,7 @@ async function main(): Promise<void> {
 				labelId: SEED.labelIds[0],
 				accessToken,
 				n8nNodesBase: N8N_NODES_BASE,
-			});
+			}, row.executions ?? 1);
 			const log = sandbox.log as Array<{ path: string; applied: boolean; response: IDataObject; params: IDataObject }>;
 			const updates = log.filter((entry) => entry.path === UPDATE);
 			const appliedPerContact = new Map<string, number>();

@@ -38,6 +38,8 @@ export interface ScenarioInput {
 }
 
 export interface ScenarioOutput {
+	/** when the node started running (ms since the epoch), to line up runs in parallel processes */
+	startedAtMs: number;
 	wallMs: number;
 	cpuMs: number;
 	maxRssMb: number;
@@ -97,6 +99,7 @@ async function main(): Promise<void> {
 		: (description.defaultVersion ?? description.version);
 
 	const cpuBefore = process.cpuUsage();
+	const startedAtMs = Date.now();
 	const started = performance.now();
 	const result = (await runNode({
 		nodeType,
@@ -111,6 +114,7 @@ async function main(): Promise<void> {
 	const cpu = process.cpuUsage(cpuBefore);
 
 	const output: ScenarioOutput = {
+		startedAtMs,
 		wallMs,
 		cpuMs: (cpu.user + cpu.system) / 1000,
 		maxRssMb: process.resourceUsage().maxRSS / 1024,
