@@ -156,6 +156,34 @@ describe('AdaptiveRateLimiter: a stopped execution', () => {
 		expect(startedAt).toEqual([1010]);
 	});
 
+	it('listens once to the stop signal of an execution, however many of its calls wait, and lets go after', async () => {
+		const clock = new VirtualClock();
+		const limiter = new AdaptiveRateLimiter(10, clock);
+		const stop = new AbortController();
+		const added = jest.spyOn(stop.signal, 'addEventListener');
+		const removed = jest.spyOn(stop.signal, 'removeEventListener');
+		const { startedAt } = askFor(limiter, clock, 10, stop.signal);
+		await clock.advance(500);
+		expect(startedAt.every((at) => at !== undefined)).toBe(true);
+		expect(added).toHaveBeenCalledTimes(1);
+		expect(removed).toHaveBeenCalledTimes(1);
+	});
+
+	it('a stop ends only the waiting calls of that execution (limiters are shared by executions)', async () => {
+		const clock = new VirtualClock();
+		const limiter = new AdaptiveRateLimiter(1, clock);
+		await limiter.acquire();
+		const first = new AbortController();
+		const second = new AbortController();
+		const firstCalls = [limiter.acquire(first.signal), limiter.acquire(first.signal)];
+		const { startedAt } = askFor(limiter, clock, 1, second.signal);
+		first.abort();
+		for (const call of firstCalls) await expect(call).rejects.toBeInstanceOf(ExecutionStoppedError);
+		limiter.onSuccess();
+		await clock.advance(1000);
+		expect(startedAt).toEqual([1000]);
+	});
+
 	it('refuses at once when already stopped', async () => {
 		const clock = new VirtualClock();
 		const limiter = new AdaptiveRateLimiter(10, clock);

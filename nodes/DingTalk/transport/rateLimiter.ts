@@ -13,7 +13,6 @@ interface Waiter {
 	resolve: () => void;
 	reject: (error: Error) => void;
 	signal?: AbortSignal;
-	onStop?: () => void;
 }
 
 /**
@@ -58,6 +57,8 @@ export class AdaptiveRateLimiter {
 	/** when each answered call gives back its place (its answer plus the window), in order */
 	private readonly placeFreeAt: number[] = [];
 	private readonly waiters: Waiter[] = [];
+	/** one listener per execution's stop signal, however many of its calls wait */
+	private readonly stopListeners = new Map<AbortSignal, () => void>();
 	private granting = false;
 	/** cuts short the sleep of the loop that lets waiting calls start */
 	private wakeUp?: AbortController;
@@ -97,17 +98,14 @@ export class AdaptiveRateLimiter {
 				return;
 			}
 			const waiter: Waiter = { resolve, reject, signal };
-			if (signal) {
-				waiter.onStop = () => {
-					const index = this.waiters.indexOf(waiter);
-					if (index >= 0) this.waiters.splice(index, 1);
-					reject(new ExecutionStoppedError());
-					this.wake();
-				};
-				signal.addEventListener('abort', waiter.onStop, { once: true });
-			}
 			this.waiters.push(waiter);
 			void this.grant();
+			// a call that may start at once (above) needs no listener
+			if (signal && !this.stopListeners.has(signal) && this.waiters.includes(waiter)) {
+				const onStop = () => this.stopped(signal);
+				this.stopListeners.set(signal, onStop);
+				signal.addEventListener('abort', onStop, { once: true });
+			}
 		});
 	}
 
@@ -171,17 +169,32 @@ export class AdaptiveRateLimiter {
 	}
 
 	private start(waiter: Waiter, now: number): void {
-		if (waiter.onStop) waiter.signal?.removeEventListener('abort', waiter.onStop);
 		this.unanswered.push(now);
 		this.lastStartAt = now;
+		if (waiter.signal && !this.waiters.some((other) => other.signal === waiter.signal)) {
+			this.stopListening(waiter.signal);
+		}
 		waiter.resolve();
 	}
 
+	/** An execution was stopped: its waiting calls end at once, the others keep their turn. */
+	private stopped(signal: AbortSignal): void {
+		this.stopListeners.delete(signal);
+		const ended = this.waiters.filter((waiter) => waiter.signal === signal);
+		this.waiters.splice(0, this.waiters.length, ...this.waiters.filter((waiter) => waiter.signal !== signal));
+		for (const waiter of ended) waiter.reject(new ExecutionStoppedError());
+		this.wake();
+	}
+
+	private stopListening(signal: AbortSignal): void {
+		const onStop = this.stopListeners.get(signal);
+		if (onStop) signal.removeEventListener('abort', onStop);
+		this.stopListeners.delete(signal);
+	}
+
 	private failWaiters(error: Error): void {
-		for (const waiter of this.waiters.splice(0)) {
-			if (waiter.onStop) waiter.signal?.removeEventListener('abort', waiter.onStop);
-			waiter.reject(error);
-		}
+		for (const signal of [...this.stopListeners.keys()]) this.stopListening(signal);
+		for (const waiter of this.waiters.splice(0)) waiter.reject(error);
 	}
 
 	private wake(): void {
