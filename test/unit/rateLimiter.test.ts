@@ -2,6 +2,12 @@ import { AdaptiveRateLimiter } from '../../nodes/DingTalk/transport/rateLimiter'
 import { ExecutionStoppedError } from '../../nodes/DingTalk/transport/wait';
 import { ModelDingTalk, sendCalls, settle, simulate, VirtualClock } from './virtualTime';
 
+/** A limiter on a virtual clock. */
+function limiterAt(rate: number) {
+	const clock = new VirtualClock();
+	return { clock, limiter: new AdaptiveRateLimiter(rate, clock) };
+}
+
 /**
  * Asks for `count` starts at once; `startedAt[i]` is when call i was let start (relative to the
  * clock's time when asked), undefined while it waits.
@@ -14,35 +20,36 @@ function askFor(limiter: AdaptiveRateLimiter, clock: VirtualClock, count: number
 			startedAt[index] = clock.now() - asked;
 		}),
 	);
-	return { startedAt, outcomes };
+	/** Moves the clock to just before `at` (from when asked): call `index` still waits; at `at` it starts. */
+	const startsExactlyAt = async (index: number, at: number) => {
+		await clock.runUntil(asked + at - 1);
+		expect(startedAt[index]).toBeUndefined();
+		await clock.runUntil(asked + at);
+		expect(startedAt[index]).toBe(at);
+	};
+	return { startedAt, outcomes, startsExactlyAt };
 }
 
 describe('AdaptiveRateLimiter: how fast calls may start', () => {
 	it('lets as many calls start at once as the rate, spaced by a quarter of 1 / rate', async () => {
-		const clock = new VirtualClock();
-		const limiter = new AdaptiveRateLimiter(10, clock);
+		const { clock, limiter } = limiterAt(10);
 		const { startedAt } = askFor(limiter, clock, 10);
 		await clock.advance(500);
 		expect(startedAt).toEqual([0, 25, 50, 75, 100, 125, 150, 175, 200, 225]);
 	});
 
 	it('the next call starts a second after an answer, not before (the window DingTalk counts in)', async () => {
-		const clock = new VirtualClock();
-		const limiter = new AdaptiveRateLimiter(50, clock);
-		const { startedAt } = askFor(limiter, clock, 51);
+		const { clock, limiter } = limiterAt(50);
+		const { startedAt, startsExactlyAt } = askFor(limiter, clock, 51);
 		await clock.advance(300);
 		expect(startedAt.filter((at) => at !== undefined)).toHaveLength(50);
 		// every call answered at 300 ms: DingTalk may have counted any of them as late as that
 		for (let answer = 0; answer < 50; answer++) limiter.onSuccess();
-		await clock.advance(999);
-		expect(startedAt[50]).toBeUndefined();
-		await clock.advance(1);
-		expect(startedAt[50]).toBe(1300);
+		await startsExactlyAt(50, 1300);
 	});
 
 	it('one answer frees one place: the call waiting starts a second after that answer', async () => {
-		const clock = new VirtualClock();
-		const limiter = new AdaptiveRateLimiter(2, clock);
+		const { clock, limiter } = limiterAt(2);
 		const { startedAt } = askFor(limiter, clock, 3);
 		await clock.advance(200);
 		expect(startedAt).toEqual([0, 125, undefined]);
@@ -52,30 +59,22 @@ describe('AdaptiveRateLimiter: how fast calls may start', () => {
 	});
 
 	it('an unanswered call keeps its place as if answered 3 s after it started', async () => {
-		const clock = new VirtualClock();
-		const limiter = new AdaptiveRateLimiter(1, clock);
-		const { startedAt } = askFor(limiter, clock, 2);
-		await clock.advance(3999);
-		expect(startedAt).toEqual([0, undefined]);
-		await clock.advance(1);
-		expect(startedAt).toEqual([0, 4000]);
+		const { clock, limiter } = limiterAt(1);
+		const { startedAt, startsExactlyAt } = askFor(limiter, clock, 2);
+		await startsExactlyAt(1, 4000);
+		expect(startedAt[0]).toBe(0);
 	});
 
 	it('below one call per second, the window is 1 / rate', async () => {
-		const clock = new VirtualClock();
-		const limiter = new AdaptiveRateLimiter(0.5, clock);
-		const { startedAt } = askFor(limiter, clock, 2);
+		const { clock, limiter } = limiterAt(0.5);
+		const { startsExactlyAt } = askFor(limiter, clock, 2);
 		await clock.advance(100);
 		limiter.onSuccess();
-		await clock.advance(1999);
-		expect(startedAt).toEqual([0, undefined]);
-		await clock.advance(1);
-		expect(startedAt).toEqual([0, 2100]);
+		await startsExactlyAt(1, 2100);
 	});
 
 	it('lets calls start in the order they asked', async () => {
-		const clock = new VirtualClock();
-		const limiter = new AdaptiveRateLimiter(3, clock);
+		const { clock, limiter } = limiterAt(3);
 		const order: number[] = [];
 		const outcomes = [0, 1, 2, 3, 4, 5].map((index) => limiter.acquire().then(() => order.push(index)));
 		for (let answer = 0; answer < 6; answer++) {
@@ -97,37 +96,29 @@ describe('AdaptiveRateLimiter: how fast calls may start', () => {
 
 describe('AdaptiveRateLimiter: pauses (DingTalk asked to wait)', () => {
 	it('holds back calls already waiting: none starts inside the pause', async () => {
-		const clock = new VirtualClock();
-		const limiter = new AdaptiveRateLimiter(10, clock);
-		const { startedAt } = askFor(limiter, clock, 10);
+		const { clock, limiter } = limiterAt(10);
+		const { startedAt, startsExactlyAt } = askFor(limiter, clock, 10);
 		await settle();
 		expect(startedAt[0]).toBe(0);
 		// the first call came back {status: 1111, wait: 3}
 		limiter.pauseFor(3000);
-		await clock.advance(2999);
-		expect(startedAt.slice(1)).toEqual(new Array(9).fill(undefined));
+		await startsExactlyAt(1, 3000);
 		await clock.advance(1000);
-		expect(startedAt.slice(1).every((at) => at !== undefined && at >= 3000)).toBe(true);
+		expect(startedAt.slice(1)).toEqual([3000, 3025, 3050, 3075, 3100, 3125, 3150, 3175, 3200]);
 	});
 
 	it('holds back calls that ask later, and a shorter pause does not shorten a longer one', async () => {
-		const clock = new VirtualClock();
-		const limiter = new AdaptiveRateLimiter(10, clock);
+		const { clock, limiter } = limiterAt(10);
 		limiter.pauseFor(2000);
 		limiter.pauseFor(500);
 		await clock.advance(1000);
-		const { startedAt } = askFor(limiter, clock, 1);
-		await clock.advance(999);
-		expect(startedAt).toEqual([undefined]);
-		await clock.advance(1);
-		expect(startedAt).toEqual([1000]);
+		await askFor(limiter, clock, 1).startsExactlyAt(0, 1000);
 	});
 });
 
 describe('AdaptiveRateLimiter: a stopped execution', () => {
 	it('ends a call waiting for a pause at once, and the others still start in turn', async () => {
-		const clock = new VirtualClock();
-		const limiter = new AdaptiveRateLimiter(10, clock);
+		const { clock, limiter } = limiterAt(10);
 		limiter.pauseFor(60_000);
 		const stop = new AbortController();
 		const stopped = limiter.acquire(stop.signal);
@@ -141,24 +132,8 @@ describe('AdaptiveRateLimiter: a stopped execution', () => {
 		expect(startedAt).toEqual([60_000, 60_025]);
 	});
 
-	it('ends a call waiting for a free place at once, and gives its turn to the next', async () => {
-		const clock = new VirtualClock();
-		const limiter = new AdaptiveRateLimiter(1, clock);
-		await limiter.acquire();
-		const stop = new AbortController();
-		const stopped = limiter.acquire(stop.signal);
-		const { startedAt } = askFor(limiter, clock, 1);
-		await clock.advance(10);
-		stop.abort();
-		await expect(stopped).rejects.toBeInstanceOf(ExecutionStoppedError);
-		limiter.onSuccess();
-		await clock.advance(2000);
-		expect(startedAt).toEqual([1010]);
-	});
-
 	it('listens once to the stop signal of an execution, however many of its calls wait, and lets go after', async () => {
-		const clock = new VirtualClock();
-		const limiter = new AdaptiveRateLimiter(10, clock);
+		const { clock, limiter } = limiterAt(10);
 		const stop = new AbortController();
 		const added = jest.spyOn(stop.signal, 'addEventListener');
 		const removed = jest.spyOn(stop.signal, 'removeEventListener');
@@ -169,24 +144,22 @@ describe('AdaptiveRateLimiter: a stopped execution', () => {
 		expect(removed).toHaveBeenCalledTimes(1);
 	});
 
-	it('a stop ends only the waiting calls of that execution (limiters are shared by executions)', async () => {
-		const clock = new VirtualClock();
-		const limiter = new AdaptiveRateLimiter(1, clock);
+	it('ends the calls of a stopped execution waiting for a free place at once; the next execution gets its turn', async () => {
+		// limiters are shared by the executions of one app
+		const { clock, limiter } = limiterAt(1);
 		await limiter.acquire();
 		const first = new AbortController();
-		const second = new AbortController();
 		const firstCalls = [limiter.acquire(first.signal), limiter.acquire(first.signal)];
-		const { startedAt } = askFor(limiter, clock, 1, second.signal);
+		const { startsExactlyAt } = askFor(limiter, clock, 1, new AbortController().signal);
+		await clock.advance(10);
 		first.abort();
 		for (const call of firstCalls) await expect(call).rejects.toBeInstanceOf(ExecutionStoppedError);
-		limiter.onSuccess();
-		await clock.advance(1000);
-		expect(startedAt).toEqual([1000]);
+		limiter.onSuccess(); // at 10 ms
+		await startsExactlyAt(0, 1010);
 	});
 
 	it('refuses at once when already stopped', async () => {
-		const clock = new VirtualClock();
-		const limiter = new AdaptiveRateLimiter(10, clock);
+		const { clock, limiter } = limiterAt(10);
 		const stop = new AbortController();
 		stop.abort();
 		await expect(limiter.acquire(stop.signal)).rejects.toBeInstanceOf(ExecutionStoppedError);
@@ -210,8 +183,7 @@ describe('AdaptiveRateLimiter: a stopped execution', () => {
 
 describe('AdaptiveRateLimiter: adapting to refusals', () => {
 	it('a lone refusal lowers the rate by a quarter; refusals that keep coming halve it', async () => {
-		const clock = new VirtualClock();
-		const limiter = new AdaptiveRateLimiter(20, clock);
+		const { clock, limiter } = limiterAt(20);
 		limiter.onThrottled();
 		expect(limiter.rate).toBe(15);
 
@@ -232,8 +204,7 @@ describe('AdaptiveRateLimiter: adapting to refusals', () => {
 	});
 
 	it('climbs back by a twentieth of the configured rate per quiet second, up to it', async () => {
-		const clock = new VirtualClock();
-		const limiter = new AdaptiveRateLimiter(20, clock);
+		const { clock, limiter } = limiterAt(20);
 		limiter.onThrottled();
 		limiter.onSuccess();
 		expect(limiter.rate).toBe(15);
@@ -245,8 +216,7 @@ describe('AdaptiveRateLimiter: adapting to refusals', () => {
 	});
 
 	it('climbs only after a second without refusals, and a climb does not hide the refusal after it', async () => {
-		const clock = new VirtualClock();
-		const limiter = new AdaptiveRateLimiter(20, clock);
+		const { clock, limiter } = limiterAt(20);
 		limiter.onThrottled();
 		await clock.advance(900);
 		limiter.onThrottled(); // the same overload: no second decrease
@@ -262,8 +232,7 @@ describe('AdaptiveRateLimiter: adapting to refusals', () => {
 	});
 
 	it('never goes below one call per second, nor above a configured rate under one', async () => {
-		const clock = new VirtualClock();
-		const limiter = new AdaptiveRateLimiter(2, clock);
+		const { clock, limiter } = limiterAt(2);
 		const slow = new AdaptiveRateLimiter(0.5, clock);
 		for (let refusal = 0; refusal < 10; refusal++) {
 			await clock.advance(1_000);
@@ -275,8 +244,7 @@ describe('AdaptiveRateLimiter: adapting to refusals', () => {
 	});
 
 	it('a lower rate leaves fewer places: after a refusal at 20 per second, 15 start per second', async () => {
-		const clock = new VirtualClock();
-		const limiter = new AdaptiveRateLimiter(20, clock);
+		const { clock, limiter } = limiterAt(20);
 		await limiter.acquire();
 		limiter.onThrottled();
 		// the refused call holds its place for a second after its answer
