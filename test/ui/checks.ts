@@ -136,11 +136,10 @@ async function removingNewCredentials(page: Page, url: string, body: () => Promi
 }
 
 /** A new workflow with a DingTalk node added through the node creator, its panel open. */
-async function newDingTalkNode(editor: Editor, action = 'Update an external contact'): Promise<string> {
+async function newDingTalkNode(editor: Editor, action = 'Update an external contact'): Promise<void> {
 	await editor.newWorkflow();
 	await editor.addFirstNode('DingTalk', 'DingTalk', action);
 	await editor.selectCredential(SANDBOX_CREDENTIAL);
-	return action; // n8n names the node after the action
 }
 
 async function showScreen(editor: Editor, screen: Screen): Promise<void> {
@@ -484,28 +483,34 @@ export const CHECKS: Check[] = [
 				? undefined
 				: 'the package has no dingTalkTrigger node yet';
 		},
-		async run({ page, editor }) {
+		async run({ page, editor, evidence }) {
 			const problems = new Problems();
 			await editor.newWorkflow();
 			await page.getByTestId('canvas-plus-button').click();
 			await page.getByTestId('node-creator-search-bar').fill('DingTalk');
 			await page.getByTestId('node-creator-item-name').getByText('DingTalk', { exact: true }).first().click();
-			// the trigger's events are listed first, under "Triggers"
-			const trigger = page.getByTestId('node-creator-item-name').filter({ hasNotText: /^On a (Schedule|Webhook call)$/ }).first();
+			// under "Triggers", n8n lists the trigger's events as "On …" (or its generic suggestions when there is none)
+			const trigger = page
+				.getByTestId('node-creator-item-name')
+				.filter({ visible: true })
+				.filter({ hasText: /^(On|When) / })
+				.filter({ hasNotText: /^On a (Schedule|Webhook call)$/ })
+				.first();
 			await trigger.click();
 			await editor.ndv().waitFor();
 			await editor.selectCredential(SANDBOX_CREDENTIAL).catch(() => undefined);
-			const button = page.getByTestId('node-execute-button');
+			const button = page.getByTestId('node-execute-button').first();
 			const label = (await button.innerText()).trim();
 			if (!/fetch test event/i.test(label)) problems.add(`the panel's button says ${JSON.stringify(label)}, not "Fetch Test Event"`);
 			await button.click();
+			const output = page.getByTestId('output-panel');
 			const count = await poll(
-				async () => ((await page.getByTestId('ndv-items-count').isVisible()) ? await page.getByTestId('ndv-items-count').innerText() : ''),
+				async () => ((await output.isVisible()) ? await output.innerText() : ''),
 				(text) => /\d+ items?/.test(text),
 				60_000,
 			);
 			const items = Number(/(\d+) items?/.exec(count)?.[1] ?? 0);
-			if (items < 1) problems.add(`no sample items in the output panel (${JSON.stringify(count)})`);
+			if (items < 1) problems.add(`no sample items in the output panel: ${JSON.stringify(count.slice(0, 300))} (screenshot ${await evidence('output')})`);
 			problems.throwIfAny();
 		},
 	},

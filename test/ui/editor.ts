@@ -99,6 +99,7 @@ export class Editor {
 		await this.page.getByTestId('canvas-plus-button').click();
 		await this.page.getByTestId('node-creator-search-bar').fill(search);
 		await this.page.getByTestId('node-creator-item-name').getByText(nodeName, { exact: true }).click();
+		await this.openActionsSection();
 		await this.page.getByTestId('node-creator-item-name').getByText(action, { exact: true }).click();
 		await this.ndv().waitFor();
 	}
@@ -113,10 +114,21 @@ export class Editor {
 			.first();
 		const description = await item.getByTestId('node-creator-item-description').innerText();
 		await this.page.getByTestId('node-creator-item-name').getByText(nodeName, { exact: true }).click();
-		await this.page.getByTestId('node-creator-item-name').getByText(/external contact|label/i).first().waitFor();
-		const actions = await this.page.getByTestId('node-creator-item-name').allInnerTexts();
+		await this.openActionsSection();
+		const actions = await this.page.getByTestId('node-creator-item-name').filter({ visible: true }).allInnerTexts();
 		await this.page.keyboard.press('Escape');
 		return { description, actions };
+	}
+
+	/** n8n shows a node's actions folded under "Actions (N)" when the node also has a trigger. */
+	private async openActionsSection(): Promise<void> {
+		const actionItems = this.page
+			.getByTestId('node-creator-item-name')
+			.filter({ visible: true })
+			.filter({ hasText: /^(Create|Delete|Get|Update) / });
+		const shown = await poll(async () => await actionItems.count(), (count) => count > 0, 2_000);
+		if (shown === 0) await this.page.getByText(/^Actions \(\d+\)$/).filter({ visible: true }).first().click();
+		await actionItems.first().waitFor();
 	}
 
 	ndv(): Locator {
