@@ -204,12 +204,12 @@ export async function exportCredential(runner: N8nRunner, id: string): Promise<R
 	return credential?.data;
 }
 
-/** `n8n start`; resolves once /healthz/readiness answers (bounded). */
-export async function startN8n(runner: N8nRunner, timeoutMs = 120_000): Promise<ChildProcess> {
+/** `n8n start`; resolves once /healthz/readiness answers (bounded). `output`: a file descriptor for n8n's log. */
+export async function startN8n(runner: N8nRunner, timeoutMs = 120_000, output: 'inherit' | number = 'inherit'): Promise<ChildProcess> {
 	const child = spawn(runner.install.node, [runner.install.n8n, 'start'], {
 		env: runner.env,
 		cwd: runner.userFolder,
-		stdio: ['ignore', 'inherit', 'inherit'],
+		stdio: ['ignore', output, output],
 	});
 	const deadline = Date.now() + timeoutMs;
 	while (Date.now() < deadline) {

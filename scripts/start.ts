@@ -16,6 +16,7 @@ import fs from 'fs';
 import path from 'path';
 
 import { createRunner, importCredentials, importWorkflows, installN8n, packPackage, prepareUserFolder, ROOT, startN8n } from './n8n';
+import type { N8nRunner } from './n8n';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startSandbox } = require('../test/sandbox/server');
@@ -23,14 +24,42 @@ const { startSandbox } = require('../test/sandbox/server');
 const USER_FOLDER = path.join(ROOT, '.n8n-start');
 const N8N_PORT = Number(process.env.N8N_PORT ?? 5678);
 const SANDBOX_PORT = Number(process.env.SANDBOX_PORT ?? 8787);
-const realTenant = process.env.DINGTALK_BASE_URL;
+export interface SetupOptions {
+	/** n8n's private user folder (default .n8n-start/) */
+	userFolder?: string;
+	/** n8n's port (default N8N_PORT or 5678); 0 picks a free one */
+	n8nPort?: number;
+	/** the sandbox's port (default SANDBOX_PORT or 8787); 0 picks a free one */
+	sandboxPort?: number;
+	/** where n8n's own output goes (default: this process's stdout and stderr) */
+	n8nOutput?: 'inherit' | number;
+	/** a real tenant's base URL instead of the sandbox (default DINGTALK_BASE_URL); '' forces the sandbox */
+	realTenant?: string;
+}
 
-async function main(): Promise<void> {
+export interface Setup {
+	n8n: ChildProcess;
+	runner: N8nRunner;
+	/** the editor's address, e.g. http://127.0.0.1:5678 */
+	url: string;
+	sandbox?: { url: string; appKey: string; appSecret: string; close: () => Promise<void> };
+}
+
+/**
+ * What `npm start` starts: the package built and installed into a private n8n, the sandbox (or a
+ * real tenant), the credential and the example workflows imported, and n8n running. The browser
+ * tests (test/ui/) start the same thing.
+ */
+export async function startSetup(options: SetupOptions = {}): Promise<Setup> {
+	const userFolder = options.userFolder ?? USER_FOLDER;
+	const n8nPort = options.n8nPort ?? N8N_PORT;
+	const sandboxPort = options.sandboxPort ?? SANDBOX_PORT;
+	const realTenant = options.realTenant ?? process.env.DINGTALK_BASE_URL;
 	console.log('Building and packing the package...');
 	execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
 	const tarball = packPackage();
 
-	let sandbox: { url: string; appKey: string; appSecret: string; close: () => Promise<void> } | undefined;
+	let sandbox: Setup['sandbox'];
 	let credentialData: Record<string, string>;
 	if (realTenant) {
 		const appKey = process.env.DINGTALK_APP_KEY;
@@ -38,35 +67,47 @@ async function main(): Promise<void> {
 		if (!appKey || !appSecret) throw new Error('With DINGTALK_BASE_URL, set DINGTALK_APP_KEY and DINGTALK_APP_SECRET too.');
 		credentialData = { baseUrl: realTenant, appKey, appSecret, accessToken: '' };
 	} else {
-		sandbox = await startSandbox({ seed: 'default', port: SANDBOX_PORT, latencyMs: [30, 120], qpsLimit: 20 });
+		sandbox = await startSandbox({ seed: 'default', port: sandboxPort, latencyMs: [30, 120], qpsLimit: 20 });
 		credentialData = { baseUrl: sandbox!.url, appKey: sandbox!.appKey, appSecret: sandbox!.appSecret, accessToken: '' };
 	}
 
-	console.log(`Preparing n8n ${process.env.N8N_VERSION ?? '2.41.1'} (the first run installs it into .cache/, a few minutes)...`);
-	const install = installN8n(process.env.N8N_VERSION ?? '2.41.1');
-	fs.mkdirSync(USER_FOLDER, { recursive: true });
-	prepareUserFolder(USER_FOLDER, tarball);
-	fs.rmSync(path.dirname(tarball), { recursive: true, force: true });
-	const runner = await createRunner(install, USER_FOLDER);
-	runner.port = N8N_PORT;
-	runner.env.N8N_PORT = String(N8N_PORT);
-	runner.env.N8N_LOG_LEVEL = 'info';
-	await importCredentials(runner, [
-		{ id: 'dtSandboxCred01', name: realTenant ? 'DingTalk' : 'DingTalk sandbox', type: 'dingTalkApi', data: credentialData },
-	]);
-	const examples = fs
-		.readdirSync(path.join(ROOT, 'examples'))
-		.filter((file) => file.endsWith('.json'))
-		.map((file) => JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', file), 'utf8')));
-	await importWorkflows(runner, examples);
+	try {
+		console.log(`Preparing n8n ${process.env.N8N_VERSION ?? '2.41.1'} (the first run installs it into .cache/, a few minutes)...`);
+		const install = installN8n(process.env.N8N_VERSION ?? '2.41.1');
+		fs.mkdirSync(userFolder, { recursive: true });
+		prepareUserFolder(userFolder, tarball);
+		fs.rmSync(path.dirname(tarball), { recursive: true, force: true });
+		const runner = await createRunner(install, userFolder);
+		if (n8nPort) {
+			runner.port = n8nPort;
+			runner.env.N8N_PORT = String(n8nPort);
+		}
+		runner.env.N8N_LOG_LEVEL = 'info';
+		await importCredentials(runner, [
+			{ id: 'dtSandboxCred01', name: realTenant ? 'DingTalk' : 'DingTalk sandbox', type: 'dingTalkApi', data: credentialData },
+		]);
+		const examples = fs
+			.readdirSync(path.join(ROOT, 'examples'))
+			.filter((file) => file.endsWith('.json'))
+			.map((file) => JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', file), 'utf8')));
+		await importWorkflows(runner, examples);
 
-	const n8n: ChildProcess = await startN8n(runner);
+		const n8n: ChildProcess = await startN8n(runner, undefined, options.n8nOutput);
+		return { n8n, runner, url: `http://127.0.0.1:${runner.port}`, sandbox };
+	} catch (error) {
+		await sandbox?.close();
+		throw error;
+	}
+}
+
+async function main(): Promise<void> {
+	const { n8n, sandbox, runner } = await startSetup();
 	console.log(`
-n8n is running at http://localhost:${N8N_PORT} with the DingTalk node installed.
-${sandbox ? `The DingTalk sandbox answers at ${sandbox.url} (5 external contacts, 12 employees, 8 departments, 8 labels).` : `The credential points at ${realTenant}.`}
+n8n is running at http://localhost:${runner.port} with the DingTalk node installed.
+${sandbox ? `The DingTalk sandbox answers at ${sandbox.url} (5 external contacts, 12 employees, 8 departments, 8 labels).` : `The credential points at ${process.env.DINGTALK_BASE_URL}.`}
 
 Try it:
-  1. Open http://localhost:${N8N_PORT} and create the owner account (it stays in .n8n-start/).
+  1. Open http://localhost:${runner.port} and create the owner account (it stays in .n8n-start/).
   2. Open the workflow "CSV → DingTalk external contacts (sandbox)" and click "Execute workflow":
      three CSV rows are created or updated in DingTalk.
   3. Add a DingTalk node yourself: the pickers list the sandbox's contacts, employees, labels
@@ -89,7 +130,9 @@ Press Ctrl-C to stop n8n and the sandbox.`);
 	});
 }
 
-main().catch((error) => {
-	console.error((error as Error).message);
-	process.exit(1);
-});
+if (require.main === module) {
+	main().catch((error) => {
+		console.error((error as Error).message);
+		process.exit(1);
+	});
+}
