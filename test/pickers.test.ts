@@ -106,6 +106,8 @@ describe('users', () => {
 		const found = await search('searchUsers', String(someone.name));
 		expect(found.results.map((result) => result.value)).toContain(someone.userid);
 		expect(found.results.every((result) => String(result.name).includes(String(someone.name)))).toBe(true);
+		// two employees may share a name: the user id tells them apart
+		expect(found.results.find((result) => result.value === someone.userid)?.name).toBe(`${String(someone.name)} (${String(someone.userid)})`);
 
 		// unfiltered: the first request answers a part, and the token leads to the rest
 		const seen = new Set<string>();

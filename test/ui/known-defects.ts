@@ -12,18 +12,6 @@ export interface KnownDefect {
 
 export const KNOWN_DEFECTS: KnownDefect[] = [
 	{
-		check: 'node panel: descriptions read cleanly',
-		problem: /Update \(Merge\).*field labelIds: (two full stops in a row|asks for at least one value and allows an empty one)/,
-		defect:
-			'Update in Merge mode, "Label Names or IDs": the description reads "…specify IDs using an expression.. Leave empty to keep the current value." (two full stops) and still says "at least one and at most 20" while allowing it empty (nodes/DingTalk/actions/externalContact/update.operation.ts, optional(), appends ". Leave empty…" to a description that ends in "."; fields.ts labelIdsField)',
-	},
-	{
-		check: 'picker: Owner (employee search) tells two employees named 李四 apart',
-		problem: /listed alike/,
-		defect:
-			'Owner (Follower User ID) list: two employees with the same name show as two identical "李四" entries; searchUsers in nodes/DingTalk/methods/listSearch.ts returns only { name, value } (no department, no user ID), and n8n shows only the name',
-	},
-	{
 		check: 'example workflow: after a run, the DingTalk node panel shows no issue marks',
 		problem: /"Label Names or IDs" is marked: .*is not supported/,
 		defect:

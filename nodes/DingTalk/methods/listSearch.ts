@@ -66,7 +66,8 @@ export const listSearch = {
 			for (const user of users) {
 				if (seen.has(user.userid) || !matchesFilter(`${user.name} ${user.userid}`, filter)) continue;
 				seen.add(user.userid);
-				results.push({ name: user.name, value: user.userid });
+				// the user id tells apart two employees with the same name
+				results.push({ name: `${user.name} (${user.userid})`, value: user.userid });
 			}
 			if (nextCursor === undefined) departments = departments.slice(1);
 			cursor = nextCursor ?? 0;

@@ -9,11 +9,11 @@ import { additionalContactFields, contactIdField, followerUserIdField, labelIdsF
 import { getContact } from './get.operation';
 
 const inMode = (mode: 'replace' | 'merge') => ({ displayOptions: { show: { updateMode: [mode] } } });
-const optional = (field: INodeProperties): INodeProperties => ({
+const optional = (field: INodeProperties, description = String(field.description)): INodeProperties => ({
 	...field,
 	required: false,
 	// descriptions may end in a full stop already (after an expression link)
-	description: `${String(field.description).replace(/\.$/, '')}. Leave empty to keep the current value.`,
+	description: `${description.replace(/\.$/, '')}. Leave empty to keep the current value.`,
 });
 
 const properties: INodeProperties[] = [
@@ -44,7 +44,13 @@ const properties: INodeProperties[] = [
 	{ ...followerUserIdField, ...inMode('replace') },
 	{ ...optional(followerUserIdField), ...inMode('merge') },
 	{ ...labelIdsField, ...inMode('replace') },
-	{ ...optional(labelIdsField), ...inMode('merge') },
+	{
+		...optional(
+			labelIdsField,
+			'Labels of the external contact (label_ids), at most 20, shown as "Group / Label". From an expression: a list of label IDs such as "1,2,3" or [1, 2, 3]. Choose from the list, or specify IDs using an <a href="https://docs.n8n.io/code/expressions/">expression</a>',
+		),
+		...inMode('merge'),
+	},
 	additionalContactFields,
 ];
 
