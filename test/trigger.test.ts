@@ -98,8 +98,8 @@ describe('DingTalk Trigger, default organisation', () => {
 		expect(result.items[0].json.contact).toEqual(contacts.get(c1));
 		expect(result.items[2].json.contact).toEqual(contacts.get('new-contact-1'));
 		expect(result.items[3].json.contact).toEqual({ userid: c3, name: removedName });
-		// the removal was confirmed with DingTalk before it was reported
-		expect(callsTo(env.sandbox, GET).map((entry) => entry.params.user_id)).toEqual([c3]);
+		// the pages fitted together, so the list was read whole: no need to ask about the removal
+		expect(callsTo(env.sandbox, GET)).toHaveLength(0);
 
 		const after = await trigger.poll();
 		expect(after.emitted).toBe(false);
@@ -224,7 +224,7 @@ describe('DingTalk Trigger, 450 contacts (5 pages)', () => {
 		await trigger.poll();
 		const saved = trigger.staticData;
 		for (let n = 1; n <= 40; n++) env.sandbox.state.contacts.delete(generated(n));
-		failFor(env.sandbox, (entry) => entry.path === LIST && entry.params.offset === '200', {
+		failFor(env.sandbox, (entry) => entry.path === LIST && entry.params.offset === '198', {
 			ban: 600,
 		});
 		env.sandbox.resetLog();
@@ -235,47 +235,65 @@ describe('DingTalk Trigger, 450 contacts (5 pages)', () => {
 		expect(callsTo(env.sandbox, GET)).toHaveLength(0);
 	});
 
-	it('reads the pages it expects several at a time, and stops at the short page', async () => {
+	it('reads the pages it expects several at a time, overlapping by one contact, and stops at the short page', async () => {
 		const trigger = poller(env);
 		await trigger.poll();
-		expect(callsTo(env.sandbox, LIST).map((entry) => entry.params.offset)).toEqual(['0', '100', '200', '300', '400']);
+		expect(callsTo(env.sandbox, LIST).map((entry) => entry.params.offset)).toEqual(['0', '99', '198', '297', '396']);
 		env.sandbox.resetLog();
 		for (let n = 1; n <= 60; n++) {
 			env.sandbox.state.contacts.set(`more-${n}`, newContact(`more-${n}`, { mobile: `1360000${String(n).padStart(4, '0')}` }));
 		}
 		const result = await trigger.poll();
 		expect(result.items).toHaveLength(60);
-		expect(callsTo(env.sandbox, LIST).map((entry) => entry.params.offset).sort()).toEqual(['0', '100', '200', '300', '400', '500']);
+		expect(callsTo(env.sandbox, LIST).map((entry) => Number(entry.params.offset)).sort((a, b) => a - b)).toEqual([
+			0, 99, 198, 297, 396, 495,
+		]);
 	});
 
-	it('a contact deleted while the list is read shifts the pages: the skipped contact is not reported removed', async () => {
-		const trigger = poller(env);
-		await trigger.poll();
+	/** Deletes `count` contacts from the front of the list just before the page at `offset` is served. */
+	function deleteWhileReading(offset: number, count: number): string[] {
 		const contacts = env.sandbox.state.contacts;
-		const ids = [...contacts.keys()];
-		let deleted = false;
-		// just before page 2 is served, the first contact (already read on page 0) is deleted: the
-		// 201st contact moves onto page 1, which was read already, so this walk does not see it
+		const deleted = [...contacts.keys()].slice(0, count);
+		let done = false;
 		failFor(env.sandbox, (entry) => {
-			if (entry.path === LIST && entry.params.offset === '200' && !deleted) {
-				deleted = true;
-				contacts.delete(ids[0]);
+			if (entry.path === LIST && entry.params.offset === String(offset) && !done) {
+				done = true;
+				for (const id of deleted) contacts.delete(id);
 			}
 			return false;
 		}, {});
+		return deleted;
+	}
+
+	it('contacts deleted while the list is read shift the pages: the contact skipped is asked about, not reported removed', async () => {
+		const trigger = poller(env);
+		await trigger.poll();
+		const before = [...env.sandbox.state.contacts.keys()];
+		// pages 0 and 1 are read; two contacts on page 0 go; page 2 then starts two contacts later
+		const deleted = deleteWhileReading(198, 2);
 		env.sandbox.resetLog();
 		const result = await trigger.poll();
-		expect(deleted).toBe(true);
+		expect(result.error).toBeUndefined();
 		expect(result.emitted).toBe(false);
-		expect(callsTo(env.sandbox, GET).map((entry) => entry.params.user_id)).toEqual([ids[200]]);
-		// the deletion itself is seen by the next poll
-		expect(events(await trigger.poll())).toEqual([['removed', ids[0], []]]);
+		expect(callsTo(env.sandbox, GET).map((entry) => entry.params.user_id)).toEqual([before[199]]);
+		// the deletions themselves are seen by the next poll
+		expect(events(await trigger.poll())).toEqual(deleted.map((id) => ['removed', id, []]));
 	});
 
-	it('more missing contacts than pages: a second walk confirms the removals instead of one call each', async () => {
+	it('one contact deleted while the list is read: the overlap keeps every contact in sight', async () => {
+		const trigger = poller(env);
+		await trigger.poll();
+		deleteWhileReading(198, 1);
+		env.sandbox.resetLog();
+		expect(await trigger.poll()).toMatchObject({ emitted: false });
+		expect(callsTo(env.sandbox, GET)).toHaveLength(0);
+	});
+
+	it('more contacts to ask about than pages: a second walk confirms the removals instead', async () => {
 		const trigger = poller(env);
 		await trigger.poll();
 		for (let n = 1; n <= 30; n++) env.sandbox.state.contacts.delete(generated(n));
+		deleteWhileReading(198, 2);
 		env.sandbox.resetLog();
 		const result = await trigger.poll();
 		expect(events(result)).toEqual(Array.from({ length: 30 }, (_, i) => ['removed', generated(i + 1), []]));

@@ -18,8 +18,8 @@ const GET_PATH = '/topapi/extcontact/get';
 const NOT_FOUND_ERRCODES = new Set([60121, 40003, 33012]);
 
 export interface ContactList {
-	/** One page of extcontact/list: contacts `index × PAGE_SIZE` to `(index + 1) × PAGE_SIZE - 1`. */
-	readPage(index: number): Promise<IDataObject[]>;
+	/** One page of extcontact/list: PAGE_SIZE contacts from `offset` on (fewer on the last page). */
+	readPage(offset: number): Promise<IDataObject[]>;
 	/** The contact as extcontact/get returns it, or undefined when DingTalk says it does not exist. */
 	find(userid: string): Promise<IDataObject | undefined>;
 }
@@ -27,7 +27,7 @@ export interface ContactList {
 export function openContactList(context: IPollFunctions, options: ClientOptions): ContactList {
 	const client = new DingTalkClient(context, options);
 	return {
-		readPage: async (index) => await listPage(client, LIST_PATH, index * PAGE_SIZE, PAGE_SIZE),
+		readPage: async (offset) => await listPage(client, LIST_PATH, offset, PAGE_SIZE),
 		find: async (userid) => {
 			try {
 				const answer = await client.call(GET_PATH, { user_id: userid }, SAFE_TO_REPEAT);

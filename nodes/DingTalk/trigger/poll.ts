@@ -25,6 +25,13 @@ export type TriggerEvent = 'added' | 'updated' | 'removed';
 const STATE_VERSION = 1;
 /** 1,000 pages of 100: a poll fails rather than emit changes from a list it could not read whole. */
 const MAX_PAGES = 1000;
+/**
+ * A poll is a short burst of calls: DingTalk refusing one of them costs a retry a second later and
+ * the client slows down by a quarter, a fifth of a 5-second poll. One call per second below
+ * DingTalk's 20 leaves room for the network bunching calls together (and for the DingTalk node's
+ * own calls on the same app), for 5% more time.
+ */
+export const TRIGGER_REQUESTS_PER_SECOND = 19;
 /** "Fetch test event": this many current contacts, found within this many pages. */
 const SAMPLE_SIZE = 3;
 const MAX_SAMPLE_PAGES = 10;
@@ -88,9 +95,13 @@ function readSettings(context: IPollFunctions): Settings {
 			description: 'Pick labels from the list, or give label IDs such as "101, 201".',
 		});
 	}
-	// the run options are the DingTalk node's; only their reading differs (no item index in a poll)
+	// the run options are the DingTalk node's; their reading differs (no item index in a poll), and
+	// so does the default rate
 	const options = readRunOptions({
-		getNodeParameter: (name: string, _itemIndex: number, fallback: unknown) => context.getNodeParameter(name, fallback),
+		getNodeParameter: (name: string, _itemIndex: number, fallback: unknown) => ({
+			requestsPerSecond: TRIGGER_REQUESTS_PER_SECOND,
+			...(context.getNodeParameter(name, fallback) as IDataObject),
+		}),
 	} as unknown as IExecuteFunctions);
 	return { events, filters, concurrency: options.maxConcurrency, list: openContactList(context, options) };
 }
@@ -112,7 +123,7 @@ function item(event: TriggerEvent, userid: string, contact: IDataObject, changed
 async function sampleContacts(settings: Settings): Promise<INodeExecutionData[][] | null> {
 	const samples: IDataObject[] = [];
 	for (let index = 0; index < MAX_SAMPLE_PAGES && samples.length < SAMPLE_SIZE; index++) {
-		const page = await settings.list.readPage(index);
+		const page = await settings.list.readPage(index * PAGE_SIZE);
 		samples.push(...page.filter((contact) => matches(contact, settings.filters)));
 		if (page.length < PAGE_SIZE) break;
 	}
@@ -139,15 +150,17 @@ async function compareWithLastPoll(
 	const filterSignature = Object.keys(settings.filters).length > 0 ? signature(settings.filters) : '';
 	const previous = readState(staticData, filterSignature);
 	const deadline = pollDeadline(context);
-	const expectedPages = previous ? Math.floor(previous.size / PAGE_SIZE) + 1 : 1;
-	const walked = await walkContacts(context, settings, expectedPages, deadline);
+	const walked = await walkContacts(context, settings, previous ? pagesFor(previous.size) : 1, deadline);
 	const current = walked.contacts;
 
 	const items: INodeExecutionData[] = [];
 	const removed: Remembered[] = [];
 	if (previous) {
 		const missing = [...previous.values()].filter((contact) => !current.has(contact.userid));
-		for (const contact of await confirmMissing(context, settings, missing, walked.pages, deadline)) {
+		const confirmed = walked.consistent
+			? missing.map((contact) => contact.userid)
+			: await confirmMissing(context, settings, missing, walked.calls, deadline);
+		for (const contact of confirmed) {
 			if (typeof contact === 'string') removed.push(previous.get(contact)!);
 			else current.set(String(contact.userid), contact);
 		}
@@ -197,22 +210,36 @@ function checkDeadline(context: IPollFunctions, deadline: number): void {
 }
 
 /**
- * Every contact of extcontact/list, by id. The pages the previous poll's count predicts are read
- * several at a time (under the rate limit); beyond them, one at a time until a short page.
+ * Pages overlap by one contact: page p starts at offset p × STRIDE. DingTalk pages by offset over a
+ * list that may change while it is read; when contacts are deleted (or moved) before a page
+ * boundary between the reads of the two pages, the later page starts further on and a contact can
+ * be skipped. The overlap shows it: the last contact of a page must be the first of the next.
+ */
+const STRIDE = PAGE_SIZE - 1;
+
+/** How many pages a list of `count` contacts takes, the short last page included. */
+function pagesFor(count: number): number {
+	return count < PAGE_SIZE ? 1 : Math.floor((count - PAGE_SIZE) / STRIDE) + 2;
+}
+
+/**
+ * Every contact of extcontact/list, by id, and whether the pages fit together (see STRIDE). The
+ * pages the previous poll's count predicts are read several at a time (under the rate limit);
+ * beyond them, one at a time until a short page.
  */
 async function walkContacts(
 	context: IPollFunctions,
 	settings: Settings,
 	expectedPages: number,
 	deadline: number,
-): Promise<{ contacts: Map<string, IDataObject>; pages: number }> {
+): Promise<{ contacts: Map<string, IDataObject>; consistent: boolean; calls: number }> {
 	const pages: IDataObject[][] = [];
 	let lastPage = Number.POSITIVE_INFINITY;
 	let calls = 0;
 	const read = async (index: number): Promise<void> => {
 		if (index > lastPage) return;
 		calls++;
-		const page = await settings.list.readPage(index);
+		const page = await settings.list.readPage(index * STRIDE);
 		checkDeadline(context, deadline);
 		pages[index] = page;
 		if (page.length < PAGE_SIZE) lastPage = Math.min(lastPage, index);
@@ -222,27 +249,31 @@ async function walkContacts(
 	if (lastPage === Number.POSITIVE_INFINITY) {
 		throw new NodeOperationError(
 			context.getNode(),
-			`There are more than ${(MAX_PAGES * PAGE_SIZE).toLocaleString('en')} external contacts; the trigger reads at most that many`,
+			`There are more than ${(MAX_PAGES * STRIDE).toLocaleString('en')} external contacts; the trigger reads at most that many`,
 			{ description: 'Use the DingTalk node (Get Many) on a schedule instead.' },
 		);
 	}
+	const pagesRead = pages.slice(0, lastPage + 1);
+	const consistent = pagesRead.every(
+		(page, index) => index === lastPage || page[STRIDE]?.userid === pagesRead[index + 1][0]?.userid,
+	);
 	const contacts = new Map<string, IDataObject>();
-	for (const page of pages.slice(0, lastPage + 1)) {
-		for (const contact of page ?? []) {
+	for (const page of pagesRead) {
+		for (const contact of page) {
 			const userid = String(contact.userid ?? '');
-			// a contact added during the walk can push another onto the next page: it shows up twice
+			// the overlapping contact, or one pushed onto the next page by an addition, shows up twice
 			if (userid && !contacts.has(userid)) contacts.set(userid, contact);
 		}
 	}
-	return { contacts, pages: calls };
+	return { contacts, consistent, calls };
 }
 
 /**
- * The remembered contacts the walk did not see. DingTalk pages by offset, so a contact deleted
- * during the walk shifts the rest and one of them can be skipped: a contact is reported removed
- * only once DingTalk confirms it is gone. Asks extcontact/get for each (when that takes fewer calls
- * than a second walk), or walks the list again and takes those missing from both walks.
- * Returns the ids of the removed contacts and the contacts found after all.
+ * The remembered contacts a walk whose pages did not fit together did not see: some may have been
+ * skipped, so a contact is reported removed only once DingTalk confirms it is gone. Asks
+ * extcontact/get for each (when that takes fewer calls than a second walk), or walks the list again
+ * and takes those missing from both walks. Returns the ids of the removed contacts and the contacts
+ * found after all.
  */
 async function confirmMissing(
 	context: IPollFunctions,
@@ -261,5 +292,6 @@ async function confirmMissing(
 		return outcome;
 	}
 	const again = await walkContacts(context, settings, walkCalls, deadline);
+	// a contact missing from two walks is gone (being skipped twice would take two unlucky shifts)
 	return missing.map((contact) => again.contacts.get(contact.userid) ?? contact.userid);
 }
