@@ -8,7 +8,7 @@ import type { IDataObject } from 'n8n-workflow';
 import { DingTalkTrigger } from '../nodes/DingTalk/DingTalkTrigger.node';
 import type { PollNodeResult } from './harness/poll';
 import { pollNode } from './harness/poll';
-import type { CredentialStore, Sandbox, SandboxLogEntry } from './support';
+import type { CredentialStore, Sandbox } from './support';
 import { callsTo, CREDENTIAL_ID, SEED, useSandbox } from './support';
 
 const LIST = '/topapi/extcontact/list';
@@ -35,11 +35,6 @@ function poller(env: { sandbox: Sandbox; store: CredentialStore }, parameters: I
 			return result;
 		},
 	};
-}
-
-/** The sandbox's failFor with a predicate over its log entries (its type names only the object form). */
-function failFor(sandbox: Sandbox, predicate: (entry: SandboxLogEntry) => boolean, answer: IDataObject): void {
-	sandbox.failFor(predicate as unknown as { path?: string }, answer);
 }
 
 const events = (result: PollNodeResult) =>
@@ -224,9 +219,8 @@ describe('DingTalk Trigger, 450 contacts (5 pages)', () => {
 		await trigger.poll();
 		const saved = trigger.staticData;
 		for (let n = 1; n <= 40; n++) env.sandbox.state.contacts.delete(generated(n));
-		failFor(env.sandbox, (entry) => entry.path === LIST && entry.params.offset === '198', {
-			ban: 600,
-		});
+		// pages 0 and 1 answer, page 2 is a ban longer than Max Ban Wait
+		env.sandbox.script(LIST, [{ delayMs: 0 }, { delayMs: 0 }, { ban: 600 }]);
 		env.sandbox.resetLog();
 		const failed = await trigger.poll();
 		expect(failed.emitted).toBe(false);
@@ -250,19 +244,26 @@ describe('DingTalk Trigger, 450 contacts (5 pages)', () => {
 		]);
 	});
 
-	/** Deletes `count` contacts from the front of the list just before the page at `offset` is served. */
-	function deleteWhileReading(offset: number, count: number): string[] {
+	/**
+	 * Deletes the first `count` contacts while the page at `offset` is being answered: the pages
+	 * before it answer at once, that one only after a pause in which the contacts go, so it (and
+	 * every page after it) is read from the shorter list. Bounded: fails after 5 s.
+	 */
+	function deleteWhileReading(offset: number, count: number): { deleted: string[]; done: Promise<void> } {
 		const contacts = env.sandbox.state.contacts;
 		const deleted = [...contacts.keys()].slice(0, count);
-		let done = false;
-		failFor(env.sandbox, (entry) => {
-			if (entry.path === LIST && entry.params.offset === String(offset) && !done) {
-				done = true;
-				for (const id of deleted) contacts.delete(id);
+		env.sandbox.script(LIST, [...Array.from({ length: offset / 99 }, () => ({ delayMs: 0 })), { delayMs: 300 }]);
+		const done = (async () => {
+			for (let waited = 0; waited < 5000; waited += 2) {
+				if (env.sandbox.log.some((entry) => entry.path === LIST && entry.params.offset === String(offset))) {
+					for (const id of deleted) contacts.delete(id);
+					return;
+				}
+				await new Promise((resolve) => setTimeout(resolve, 2));
 			}
-			return false;
-		}, {});
-		return deleted;
+			throw new Error(`the page at offset ${offset} was never asked for`);
+		})();
+		return { deleted, done };
 	}
 
 	it('contacts deleted while the list is read shift the pages: the contact skipped is asked about, not reported removed', async () => {
@@ -270,9 +271,10 @@ describe('DingTalk Trigger, 450 contacts (5 pages)', () => {
 		await trigger.poll();
 		const before = [...env.sandbox.state.contacts.keys()];
 		// pages 0 and 1 are read; two contacts on page 0 go; page 2 then starts two contacts later
-		const deleted = deleteWhileReading(198, 2);
 		env.sandbox.resetLog();
+		const { deleted, done } = deleteWhileReading(198, 2);
 		const result = await trigger.poll();
+		await done;
 		expect(result.error).toBeUndefined();
 		expect(result.emitted).toBe(false);
 		expect(callsTo(env.sandbox, GET).map((entry) => entry.params.user_id)).toEqual([before[199]]);
@@ -283,9 +285,10 @@ describe('DingTalk Trigger, 450 contacts (5 pages)', () => {
 	it('one contact deleted while the list is read: the overlap keeps every contact in sight', async () => {
 		const trigger = poller(env);
 		await trigger.poll();
-		deleteWhileReading(198, 1);
 		env.sandbox.resetLog();
+		const { done } = deleteWhileReading(198, 1);
 		expect(await trigger.poll()).toMatchObject({ emitted: false });
+		await done;
 		expect(callsTo(env.sandbox, GET)).toHaveLength(0);
 	});
 
@@ -293,9 +296,10 @@ describe('DingTalk Trigger, 450 contacts (5 pages)', () => {
 		const trigger = poller(env);
 		await trigger.poll();
 		for (let n = 1; n <= 30; n++) env.sandbox.state.contacts.delete(generated(n));
-		deleteWhileReading(198, 2);
 		env.sandbox.resetLog();
+		const { done } = deleteWhileReading(198, 2);
 		const result = await trigger.poll();
+		await done;
 		expect(events(result)).toEqual(Array.from({ length: 30 }, (_, i) => ['removed', generated(i + 1), []]));
 		expect(callsTo(env.sandbox, GET)).toHaveLength(0);
 		expect(callsTo(env.sandbox, LIST)).toHaveLength(10);
