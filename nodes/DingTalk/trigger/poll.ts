@@ -224,8 +224,10 @@ function pagesFor(count: number): number {
 
 /**
  * Every contact of extcontact/list, by id, and whether the pages fit together (see STRIDE). The
- * pages the previous poll's count predicts are read several at a time (under the rate limit);
- * beyond them, one at a time until a short page.
+ * pages the previous poll's count predicts are read several at a time (under the rate limit).
+ * Beyond them (and at the first poll, which has no count) pages are read in groups that start at
+ * one page and double while pages come back full, up to Max Concurrency: a list of unknown length
+ * is read about as fast, and at most a group's worth of pages past the end is asked for.
  */
 async function walkContacts(
 	context: IPollFunctions,
@@ -244,8 +246,15 @@ async function walkContacts(
 		pages[index] = page;
 		if (page.length < PAGE_SIZE) lastPage = Math.min(lastPage, index);
 	};
-	await forEachConcurrently(Math.min(expectedPages, MAX_PAGES), settings.concurrency, undefined, read);
-	for (let index = expectedPages; lastPage === Number.POSITIVE_INFINITY && index < MAX_PAGES; index++) await read(index);
+	const readGroup = async (from: number, count: number) =>
+		await forEachConcurrently(count, settings.concurrency, undefined, async (index) => await read(from + index));
+	let next = Math.min(expectedPages, MAX_PAGES);
+	await readGroup(0, next);
+	for (let group = 1; lastPage === Number.POSITIVE_INFINITY && next < MAX_PAGES; group = Math.min(group * 2, settings.concurrency)) {
+		const count = Math.min(group, MAX_PAGES - next);
+		await readGroup(next, count);
+		next += count;
+	}
 	if (lastPage === Number.POSITIVE_INFINITY) {
 		throw new NodeOperationError(
 			context.getNode(),
