@@ -66,6 +66,7 @@ describe('DingTalk Trigger, default organisation', () => {
 		const again = await trigger.poll();
 		expect(again.error).toBeUndefined();
 		expect(again.emitted).toBe(false);
+		expect(again.staticDataChanged).toBe(false);
 		expect(again.staticData).toEqual(baseline.staticData);
 	});
 

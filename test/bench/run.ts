@@ -16,6 +16,7 @@ import os from 'os';
 import path from 'path';
 import type { IDataObject } from 'n8n-workflow';
 
+import { median } from './common';
 import type { ScenarioInput, ScenarioOutput } from './scenario';
 import { TRIGGER_TABLE_HEADER, triggerRows } from './trigger';
 
@@ -139,12 +140,6 @@ interface Measured extends ScenarioOutput {
 	duplicated: number;
 	tokenCalls: number;
 }
-
-const median = (values: number[]) => {
-	const sorted = [...values].sort((a, b) => a - b);
-	const middle = Math.floor(sorted.length / 2);
-	return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
 
 /**
  * Runs `executions` children at once, each on its share of the contact ids, and sums up what they

@@ -9,6 +9,7 @@ import os from 'os';
 import path from 'path';
 import type { IDataObject } from 'n8n-workflow';
 
+import { median } from './common';
 import type { TriggerScenarioInput, TriggerScenarioOutput } from './triggerScenario';
 
 const LIST = '/topapi/extcontact/list';
@@ -45,12 +46,6 @@ interface Measured extends TriggerScenarioOutput {
 	otherCalls: number;
 	items: number;
 }
-
-const median = (values: number[]) => {
-	const sorted = [...values].sort((a, b) => a - b);
-	const middle = Math.floor(sorted.length / 2);
-	return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
 
 /** 30 contacts edited, 10 removed, spread over the pages; 10 added at the end. */
 function changeContacts(contacts: Map<string, IDataObject>): void {

@@ -10,6 +10,7 @@ import fs from 'fs';
 import { DingTalkTrigger } from '../../nodes/DingTalk/DingTalkTrigger.node';
 import { pollNode } from '../harness/poll';
 import { CREDENTIAL_ID, credentialStoreFor } from '../support';
+import { runScenario } from './common';
 
 export interface TriggerScenarioInput {
 	baseUrl: string;
@@ -30,7 +31,7 @@ export interface TriggerScenarioOutput {
 	error?: string;
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<TriggerScenarioOutput> {
 	const input = JSON.parse(fs.readFileSync(process.argv[2], 'utf8')) as TriggerScenarioInput;
 	const staticData = fs.existsSync(input.staticDataFile) ? JSON.parse(fs.readFileSync(input.staticDataFile, 'utf8')) : undefined;
 	const store = credentialStoreFor({ url: input.baseUrl, appKey: input.appKey, appSecret: input.appSecret });
@@ -58,13 +59,7 @@ async function main(): Promise<void> {
 		staticDataBytes: result.staticDataBytes,
 		error: result.error?.message,
 	};
-	process.stdout.write(`${JSON.stringify(output)}\n`);
+	return output;
 }
 
-main().then(
-	() => process.exit(0),
-	(error) => {
-		process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
-		process.exit(1);
-	},
-);
+runScenario(main);

@@ -189,9 +189,12 @@ async function compareWithLastPoll(
 		items.push(item('removed', contact.userid, { userid: contact.userid, name }, []));
 	}
 
-	// every call succeeded: only now does the state change
+	// every call succeeded: only now does the state change (and only if it did: n8n saves what changed)
 	const state: SavedState = { version: STATE_VERSION, filters: filterSignature, contacts: joinRecords(records) };
-	Object.assign(staticData, state);
+	const saved = staticData as Partial<SavedState>;
+	if (saved.version !== state.version || saved.filters !== state.filters || saved.contacts !== state.contacts) {
+		Object.assign(staticData, state);
+	}
 	return items.length > 0 ? [items] : null;
 }
 
