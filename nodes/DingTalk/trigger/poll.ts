@@ -98,10 +98,10 @@ function readSettings(context: IPollFunctions): Settings {
 	// the run options are the DingTalk node's; their reading differs (no item index in a poll), and
 	// so does the default rate
 	const options = readRunOptions({
-		getNodeParameter: (name: string, _itemIndex: number, fallback: unknown) => ({
-			requestsPerSecond: TRIGGER_REQUESTS_PER_SECOND,
-			...(context.getNodeParameter(name, fallback) as IDataObject),
-		}),
+		getNodeParameter: (name: string, _itemIndex: number, fallback: unknown) =>
+			name === 'options'
+				? { requestsPerSecond: TRIGGER_REQUESTS_PER_SECOND, ...(context.getNodeParameter(name, fallback) as IDataObject) }
+				: context.getNodeParameter(name, fallback),
 	} as unknown as IExecuteFunctions);
 	return { events, filters, concurrency: options.maxConcurrency, list: openContactList(context, options) };
 }
