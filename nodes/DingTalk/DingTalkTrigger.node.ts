@@ -5,22 +5,7 @@ import { followerUserIdField, labelIdsField } from './actions/externalContact/fi
 import { runOptionsDescription } from './actions/runOptions';
 import { listSearch } from './methods/listSearch';
 import { loadOptions } from './methods/loadOptions';
-import { pollContacts, TRIGGER_REQUESTS_PER_SECOND } from './trigger/poll';
-
-/** The DingTalk node's options, with the trigger's default rate (see TRIGGER_REQUESTS_PER_SECOND). */
-const triggerOptions = {
-	...runOptionsDescription,
-	options: (runOptionsDescription.options ?? []).map((option) =>
-		option.name === 'requestsPerSecond'
-			? {
-					...option,
-					default: TRIGGER_REQUESTS_PER_SECOND,
-					description:
-						"The most calls per second a poll starts. DingTalk's standard edition allows 20 per second per app and API; the trigger keeps one below that so that a poll is not slowed down by a refusal. It slows down by itself when DingTalk says the limit is reached.",
-				}
-			: option,
-	),
-};
+import { pollContacts } from './trigger/poll';
 
 export class DingTalkTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -77,7 +62,7 @@ export class DingTalkTrigger implements INodeType {
 					},
 				],
 			},
-			triggerOptions,
+			runOptionsDescription,
 		],
 	};
 

@@ -25,13 +25,6 @@ export type TriggerEvent = 'added' | 'updated' | 'removed';
 const STATE_VERSION = 1;
 /** 1,000 pages of 100: a poll fails rather than emit changes from a list it could not read whole. */
 const MAX_PAGES = 1000;
-/**
- * A poll is a short burst of calls: DingTalk refusing one of them costs a retry a second later and
- * the client slows down by a quarter, a fifth of a 5-second poll. One call per second below
- * DingTalk's 20 leaves room for the network bunching calls together (and for the DingTalk node's
- * own calls on the same app), for 5% more time.
- */
-export const TRIGGER_REQUESTS_PER_SECOND = 19;
 /** "Fetch test event": this many current contacts, found within this many pages. */
 const SAMPLE_SIZE = 3;
 const MAX_SAMPLE_PAGES = 10;
@@ -95,13 +88,11 @@ function readSettings(context: IPollFunctions): Settings {
 			description: 'Pick labels from the list, or give label IDs such as "101, 201".',
 		});
 	}
-	// the run options are the DingTalk node's; their reading differs (no item index in a poll), and
-	// so does the default rate
+	// the run options are the DingTalk node's, defaults included: at the same rate both share one
+	// limiter per API of the app (transport/appSession.ts). Only the reading differs: a poll has no
+	// item index.
 	const options = readRunOptions({
-		getNodeParameter: (name: string, _itemIndex: number, fallback: unknown) =>
-			name === 'options'
-				? { requestsPerSecond: TRIGGER_REQUESTS_PER_SECOND, ...(context.getNodeParameter(name, fallback) as IDataObject) }
-				: context.getNodeParameter(name, fallback),
+		getNodeParameter: (name: string, _itemIndex: number, fallback: unknown) => context.getNodeParameter(name, fallback),
 	} as unknown as IExecuteFunctions);
 	return { events, filters, concurrency: options.maxConcurrency, list: openContactList(context, options) };
 }
