@@ -112,6 +112,9 @@ Try it:
      three CSV rows are created or updated in DingTalk.
   3. Add a DingTalk node yourself: the pickers list the sandbox's contacts, employees, labels
      and departments.
+  4. Open "DingTalk external contacts → sheet rows (sandbox)" and publish it: the DingTalk Trigger
+     takes note of the contacts, and after you change one (step 2 does), the next poll, at the
+     start of a minute, runs the workflow with the change.
 
 Press Ctrl-C to stop n8n and the sandbox.`);
 

@@ -7,7 +7,8 @@
  *
  * Options (environment): BENCH_RUNS (runs per row, default 3), N8N_NODES_BASE (n8n-nodes-base of a
  * cached n8n, default .cache/n8n-2.41.1/node_modules/n8n-nodes-base; rows needing it are skipped
- * when it is missing), BENCH_ONLY (comma list of scenario ids).
+ * when it is missing), BENCH_ONLY (comma list of scenario ids; the DingTalk Trigger rows are
+ * "trigger" and "trigger-jitter", in test/bench/trigger.ts).
  */
 import { execFile } from 'child_process';
 import fs from 'fs';
@@ -15,7 +16,9 @@ import os from 'os';
 import path from 'path';
 import type { IDataObject } from 'n8n-workflow';
 
+import { median } from './common';
 import type { ScenarioInput, ScenarioOutput } from './scenario';
+import { TRIGGER_TABLE_HEADER, triggerRows } from './trigger';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startSandbox, SEED } = require('../sandbox/server');
@@ -138,12 +141,6 @@ interface Measured extends ScenarioOutput {
 	tokenCalls: number;
 }
 
-const median = (values: number[]) => {
-	const sorted = [...values].sort((a, b) => a - b);
-	const middle = Math.floor(sorted.length / 2);
-	return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
-
 /**
  * Runs `executions` children at once, each on its share of the contact ids, and sums up what they
  * measured; the wall time runs from the first one's start to the last one's end.
@@ -171,13 +168,14 @@ async function runChildren(input: ScenarioInput, executions: number): Promise<Sc
 	};
 }
 
-function runChild(input: ScenarioInput): Promise<ScenarioOutput> {
+/** Runs one scenario script (scenario.ts by default) in a child process, its input in a file. */
+function runChild<Input, Output = ScenarioOutput>(input: Input, script = 'scenario.ts'): Promise<Output> {
 	const inputFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dingtalk-bench-')), 'input.json');
 	fs.writeFileSync(inputFile, JSON.stringify(input));
 	return new Promise((resolve, reject) => {
 		execFile(
 			process.execPath,
-			['--max-old-space-size=8192', '-r', path.join(ROOT, 'scripts/register-ts.js'), path.join(__dirname, 'scenario.ts'), inputFile],
+			['--max-old-space-size=8192', '-r', path.join(ROOT, 'scripts/register-ts.js'), path.join(__dirname, script), inputFile],
 			{ cwd: ROOT, timeout: CHILD_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 },
 			(error, stdout, stderr) => {
 				fs.rmSync(path.dirname(inputFile), { recursive: true, force: true });
@@ -186,7 +184,7 @@ function runChild(input: ScenarioInput): Promise<ScenarioOutput> {
 					reject(new Error(`scenario failed: ${error?.message ?? ''}\n${stderr.slice(-2000)}`));
 					return;
 				}
-				resolve(JSON.parse(line) as ScenarioOutput);
+				resolve(JSON.parse(line) as Output);
 			},
 		);
 	});
@@ -259,12 +257,14 @@ async function main(): Promise<void> {
 			`| ${row.title} | ${wallS.toFixed(2)} | ${row.quotaBoundS ?? '-'} | ${ratio} | ${(row.items / wallS).toFixed(0)} | ${m('calls')} | ${m('throttled')} | ${m('applied')} | ${m('lost')} | ${m('duplicated')} | ${m('errorItems')} | ${m('silentFailures')} | ${m('tokenCalls')} | ${(m('cpuMs') / 1000).toFixed(2)} | ${((m('cpuMs') * 1000) / row.items).toFixed(0)} | ${m('maxRssMb').toFixed(0)} |`,
 		);
 	}
+	const triggerTable = await triggerRows(sandbox, { runs: RUNS, only: ONLY, runChild });
 	await sandbox.close();
 	console.log(
 		'| scenario | wall s | quota bound s | ratio | items/s | calls | 90018s | applied | lost | duplicated | failed items | "successful" items with errcode ≠ 0 | token calls | CPU s | CPU µs/item | peak RSS MB |',
 	);
 	console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 	for (const line of table) console.log(line);
+	if (triggerTable.length > 0) console.log(['', ...TRIGGER_TABLE_HEADER, ...triggerTable].join('\n'));
 }
 
 main().catch((error) => {

@@ -11,6 +11,7 @@ import type { IDataObject, INodeType, INodeTypeDescription } from 'n8n-workflow'
 import { DingTalk } from '../../nodes/DingTalk/DingTalk.node';
 import { runNode } from '../harness';
 import { CREDENTIAL_ID, credentialStoreFor, UPDATE_FROM_JSON } from '../support';
+import { runScenario } from './common';
 import { loadHttpRequestNode } from './httpRequestNode';
 
 export interface ScenarioInput {
@@ -84,7 +85,7 @@ function parametersFor(input: ScenarioInput): IDataObject {
 	};
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<ScenarioOutput> {
 	// the input is a file: 20,000 contact ids are too many for a command line
 	const input = JSON.parse(fs.readFileSync(process.argv[2], 'utf8')) as ScenarioInput;
 	const items = input.contactIds.map((id, index) => ({
@@ -125,13 +126,7 @@ async function main(): Promise<void> {
 		).length,
 		executionError: result.error?.message,
 	};
-	process.stdout.write(`${JSON.stringify(output)}\n`);
+	return output;
 }
 
-main().then(
-	() => process.exit(0),
-	(error) => {
-		process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
-		process.exit(1);
-	},
-);
+runScenario(main);

@@ -34,7 +34,7 @@ export function createCredentialStore(credentialTypes: Array<new () => ICredenti
 
 // ---- logging: quiet, but kept so tests can check that no secret is ever logged ----------------
 
-const logLines: string[] = [];
+export const logLines: string[] = [];
 const record =
 	(level: string) =>
 	(message: string, meta?: object): void => {
@@ -85,7 +85,7 @@ function sourceNodeType(items: INodeExecutionData[]): INodeType {
 	} as INodeType;
 }
 
-class TestNodeTypes implements INodeTypes {
+export class TestNodeTypes implements INodeTypes {
 	constructor(private readonly types: Record<string, INodeType | IVersionedNodeType>) {}
 
 	getByName(name: string): INodeType | IVersionedNodeType {
@@ -101,7 +101,7 @@ class TestNodeTypes implements INodeTypes {
 	}
 }
 
-function additionalDataFor(credentials: TestCredentialsHelper | undefined, hooks?: ExecutionLifecycleHooks) {
+export function additionalDataFor(credentials: TestCredentialsHelper | undefined, hooks?: ExecutionLifecycleHooks) {
 	const unavailable = async () => {
 		throw new Error('not available in the test harness');
 	};
@@ -160,7 +160,7 @@ function describe(nodeType: INodeType | IVersionedNodeType) {
 	return { name: String(description.name), version: Array.isArray(version) ? Math.max(...version) : version };
 }
 
-function nodeUnderTest(options: RunNodeOptions, credentialTypeNames: string[]): INode {
+export function nodeUnderTest(options: RunNodeOptions, credentialTypeNames: string[]): INode {
 	const instance = new options.nodeType();
 	const { name, version } = describe(instance);
 	return {
