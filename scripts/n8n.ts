@@ -213,6 +213,8 @@ export interface StartOptions {
 	logFile?: string;
 	/** in a process group of its own, so that its task runners can be stopped with it */
 	detached?: boolean;
+	/** called with the process as soon as it is spawned, before it is ready */
+	onSpawn?: (child: ChildProcess) => void;
 }
 
 /** `n8n start` (or `options.args`); resolves once it answers its readiness URL (bounded). */
@@ -225,6 +227,7 @@ export async function startN8n(runner: N8nRunner, timeoutMs = 120_000, options: 
 		detached: options.detached ?? false,
 	});
 	if (typeof output === 'number') fs.closeSync(output);
+	options.onSpawn?.(child);
 	const readyUrl = options.readyUrl ?? `http://127.0.0.1:${runner.port}/healthz/readiness`;
 	const deadline = Date.now() + timeoutMs;
 	while (Date.now() < deadline) {

@@ -47,17 +47,48 @@ function signal(entry: Tracked, name: NodeJS.Signals): void {
 	}
 }
 
+/**
+ * This process's direct children that nothing tracks (n8n CLI commands run with execFile, say):
+ * on the way out they are asked to stop too.
+ */
+function untrackedChildren(): number[] {
+	const known = new Set([...tracked].map((entry) => entry.child.pid));
+	const children: number[] = [];
+	for (const entry of fs.readdirSync('/proc')) {
+		if (!/^\d+$/.test(entry) || known.has(Number(entry))) continue;
+		try {
+			const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+			if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid) children.push(Number(entry));
+		} catch {
+			// gone meanwhile
+		}
+	}
+	return children;
+}
+
+/** Folders of the services, removed when the run is interrupted. */
+const folders = new Set<string>();
+
 function installHandlers(): void {
 	if (handlersInstalled) return;
 	handlersInstalled = true;
 	// last resort, synchronous: ask every process still running to shut down
 	process.on('exit', () => {
 		for (const entry of tracked) signal(entry, entry.signal);
+		for (const pid of untrackedChildren()) {
+			try {
+				process.kill(pid, 'SIGKILL');
+			} catch {
+				// gone
+			}
+		}
 	});
 	for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 		process.once(name, () => {
 			console.error(`\n${name}: stopping ${tracked.size} process(es) this run started`);
-			void stopAll().finally(() => process.exit(128 + (os.constants.signals[name] ?? 1)));
+			void stopAll()
+				.then(() => folders.forEach((folder) => fs.rmSync(folder, { recursive: true, force: true })))
+				.finally(() => process.exit(128 + (os.constants.signals[name] ?? 1)));
 		});
 	}
 }
@@ -91,8 +122,15 @@ export function track(child: ChildProcess, options: { signal?: NodeJS.Signals; g
 	};
 }
 
-/** Stops every tracked process (used on signals; tests stop their own in `finally`). */
+/** Stops every tracked process, and kills any other child (used on signals; tests stop their own in `finally`). */
 export async function stopAll(): Promise<void> {
+	for (const pid of untrackedChildren()) {
+		try {
+			process.kill(pid, 'SIGKILL');
+		} catch {
+			// gone
+		}
+	}
 	await Promise.all(
 		[...tracked].map(async (entry) => {
 			const exited = new Promise<void>((resolve) => entry.child.once('exit', () => resolve()));
@@ -295,7 +333,15 @@ export async function startPostgres(folder: string): Promise<Postgres> {
 
 /** A folder for one service's files, removed by the returned function. */
 export function serviceFolder(prefix: string): { folder: string; remove: () => void } {
+	installHandlers();
 	const folder = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
 	fs.chmodSync(folder, 0o755);
-	return { folder, remove: () => fs.rmSync(folder, { recursive: true, force: true }) };
+	folders.add(folder);
+	return {
+		folder,
+		remove: () => {
+			fs.rmSync(folder, { recursive: true, force: true });
+			folders.delete(folder);
+		},
+	};
 }

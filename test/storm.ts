@@ -235,13 +235,14 @@ async function startMembers(url: string, members: Member[]): Promise<RunningClus
 	try {
 		// the main first: it runs the database migrations the workers expect
 		for (const member of members) {
-			const child = await startN8n(member.runner, 180_000, {
+			await startN8n(member.runner, 180_000, {
 				args: member.args,
 				readyUrl: member.readyUrl,
 				logFile: member.logFile,
 				detached: true,
+				// tracked from the start, so that it is stopped even if it never gets ready
+				onSpawn: (child) => started.push({ name: member.name, child, logFile: member.logFile, stop: track(child, { group: true }) }),
 			});
-			started.push({ name: member.name, child, logFile: member.logFile, stop: track(child, { group: true }) });
 		}
 		await waitForWebhook(url, WEBHOOK_PATH.dingTalk, 60_000);
 	} catch (error) {
