@@ -204,24 +204,67 @@ export async function exportCredential(runner: N8nRunner, id: string): Promise<R
 	return credential?.data;
 }
 
-/** `n8n start`; resolves once /healthz/readiness answers (bounded). `output`: a file descriptor for n8n's log. */
-export async function startN8n(runner: N8nRunner, timeoutMs = 120_000, output: 'inherit' | number = 'inherit'): Promise<ChildProcess> {
-	const child = spawn(runner.install.node, [runner.install.n8n, 'start'], {
+export interface StartOptions {
+	/** the n8n command and its flags: `['worker', '--concurrency=5']` (default `['start']`) */
+	args?: string[];
+	/** polled until it answers 2xx (default: the main process's /healthz/readiness) */
+	readyUrl?: string;
+	/** where its output goes (default: this process's own): a file to append to … */
+	logFile?: string;
+	/** … or a file descriptor the caller keeps open */
+	logFd?: number;
+	/** in a process group of its own, so that its task runners can be stopped with it */
+	detached?: boolean;
+	/** called with the process as soon as it is spawned, before it is ready */
+	onSpawn?: (child: ChildProcess) => void;
+}
+
+/** `n8n start` (or `options.args`); resolves once it answers its readiness URL (bounded). */
+export async function startN8n(runner: N8nRunner, timeoutMs = 120_000, options: StartOptions = {}): Promise<ChildProcess> {
+	const opened = options.logFile ? fs.openSync(options.logFile, 'a') : undefined;
+	const output = opened ?? options.logFd ?? 'inherit';
+	const child = spawn(runner.install.node, [runner.install.n8n, ...(options.args ?? ['start'])], {
 		env: runner.env,
 		cwd: runner.userFolder,
 		stdio: ['ignore', output, output],
+		detached: options.detached ?? false,
 	});
+	if (opened !== undefined) fs.closeSync(opened);
+	options.onSpawn?.(child);
+	const readyUrl = options.readyUrl ?? `http://127.0.0.1:${runner.port}/healthz/readiness`;
 	const deadline = Date.now() + timeoutMs;
 	while (Date.now() < deadline) {
 		if (child.exitCode !== null) throw new Error(`n8n exited with code ${child.exitCode}`);
 		try {
-			const response = await fetch(`http://127.0.0.1:${runner.port}/healthz/readiness`);
+			const response = await fetch(readyUrl);
 			if (response.ok) return child;
 		} catch {
 			// not listening yet
 		}
 		await new Promise((resolve) => setTimeout(resolve, 500));
 	}
-	child.kill('SIGTERM');
+	if (options.detached && child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
+	else child.kill('SIGTERM');
 	throw new Error(`n8n did not become ready within ${timeoutMs / 1000} s`);
+}
+
+/**
+ * n8n's queue mode for this runner: executions go through Redis to `n8n worker` processes, and
+ * n8n's data lives in PostgreSQL (SQLite fails with SQLITE_BUSY under load in queue mode).
+ */
+export function useQueueMode(
+	runner: N8nRunner,
+	redis: { port: number },
+	postgres: { host: string; port: number; user: string; database: string },
+): void {
+	Object.assign(runner.env, {
+		EXECUTIONS_MODE: 'queue',
+		QUEUE_BULL_REDIS_HOST: '127.0.0.1',
+		QUEUE_BULL_REDIS_PORT: String(redis.port),
+		DB_TYPE: 'postgresdb',
+		DB_POSTGRESDB_HOST: postgres.host,
+		DB_POSTGRESDB_PORT: String(postgres.port),
+		DB_POSTGRESDB_USER: postgres.user,
+		DB_POSTGRESDB_DATABASE: postgres.database,
+	});
 }

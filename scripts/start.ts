@@ -92,7 +92,9 @@ export async function startSetup(options: SetupOptions = {}): Promise<Setup> {
 			.map((file) => JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', file), 'utf8')));
 		await importWorkflows(runner, examples);
 
-		const n8n: ChildProcess = await startN8n(runner, undefined, options.n8nOutput);
+		const n8n: ChildProcess = await startN8n(runner, undefined, {
+			logFd: typeof options.n8nOutput === 'number' ? options.n8nOutput : undefined,
+		});
 		return { n8n, runner, url: `http://127.0.0.1:${runner.port}`, sandbox };
 	} catch (error) {
 		await sandbox?.close();

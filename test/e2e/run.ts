@@ -3,6 +3,7 @@
  * For each n8n version in N8N_VERSIONS (default "2.41.1 2.8.4"): install n8n into .cache (reused),
  * install the tarball as a community package in a fresh user folder, import a credential and
  * workflows, run them, and check what n8n output and what the sandbox received.
+ * Then, with n8n 2.41.1, webhook storms in one n8n and in queue mode (./queue.ts).
  * Ends with the line "N passed, N failed" and exits non-zero when anything failed.
  */
 import assert from 'assert';
@@ -24,6 +25,7 @@ import {
 	tarballFiles,
 } from '../../scripts/n8n';
 import type { Execution, N8nRunner } from '../../scripts/n8n';
+import { queueChecks } from './queue';
 import { triggerSuite } from './trigger';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -427,6 +429,7 @@ async function main(): Promise<void> {
 		console.log(`\nn8n ${version}, DingTalk Trigger (waits for n8n's polls at the start of each minute)`);
 		await triggerSuite(installN8n(version), tarball, check);
 	}
+	await queueChecks(VERSIONS, tarball, check);
 	fs.rmSync(path.dirname(tarball), { recursive: true, force: true });
 	console.log(`\n${passed} passed, ${failed} failed`);
 	process.exit(failed === 0 ? 0 : 1);

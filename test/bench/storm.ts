@@ -1,0 +1,325 @@
+/**
+ * `npm run bench:storm`: a webhook storm in real n8n. STORM_CALLS (300) webhook calls at once, each
+ * updating its own DingTalk contact, against the sandbox with a quota of 20 calls per second and
+ * 30 ms latency, in one n8n process and in queue mode (Redis, PostgreSQL, one main and two
+ * `n8n worker --concurrency=10`), with this package's node and, in the same run, n8n's HTTP
+ * Request node sending the same update. Prints a Markdown table of medians.
+ *
+ * Every row prepares its own n8n (and, in queue mode, its own Redis and PostgreSQL); every run
+ * starts the n8n processes, sends the storm, and stops them, so that each run's CPU time and peak
+ * memory are its own. Nothing is left running: processes are stopped on failure and on Ctrl-C.
+ * Only 127.0.0.1 is used.
+ *
+ * The queue-tight rows lower the quota (4 calls per second, 100 calls) so that the quota, not n8n's
+ * own speed, sets the pace: there the workers' limiters meet DingTalk's refusals.
+ *
+ * Options (environment): BENCH_RUNS (runs per row, default 3), STORM_CALLS (default 300),
+ * BENCH_ONLY (comma list of row ids), N8N_VERSION (default 2.41.1).
+ */
+import { execFileSync } from 'child_process';
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+
+import { installN8n, packPackage, ROOT } from '../../scripts/n8n';
+import { installDebianPackages, serviceFolder, startPostgres, startRedis } from '../../scripts/services';
+import type { StormNode } from '../storm';
+import { credentialFor, fetchToken, fireStorm, prepareCluster, settle, stormBodies, stormWorkflows, tallyStorm, UPDATE } from '../storm';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { startSandbox, SEED } = require('../sandbox/server');
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const CALLS = Number(process.env.STORM_CALLS ?? 300);
+const ONLY = process.env.BENCH_ONLY?.split(',');
+const VERSION = process.env.N8N_VERSION ?? '2.41.1';
+const QUOTA = 20;
+const LATENCY_MS = 30;
+
+interface Row {
+	id: string;
+	title: string;
+	node: StormNode;
+	/** 0: one n8n process; N: queue mode with N workers */
+	workers: number;
+	/** the DingTalk node's Requests per Second (each worker has its own limiter) */
+	requestsPerSecond: number;
+	/** more settings for the n8n processes */
+	env?: Record<string, string>;
+	/** DingTalk's quota (calls per second) and the number of webhook calls, when not QUOTA and CALLS */
+	quota?: number;
+	calls?: number;
+	/** the issue's targets, checked and printed after the table */
+	targets?: { ratio: number; refusedShare?: number };
+}
+
+/** n8n's own limit on executions running at once in one process (the rest wait their turn) */
+const CONCURRENCY_LIMIT = { N8N_CONCURRENCY_PRODUCTION_LIMIT: '20' };
+
+const TIGHT = { quota: 4, calls: 100 };
+
+const ROWS: Row[] = [
+	{
+		id: 'one',
+		title: 'DingTalk node, one n8n, Requests per Second 20',
+		node: 'dingTalk',
+		workers: 0,
+		requestsPerSecond: 20,
+		targets: { ratio: 1.1, refusedShare: 0.02 },
+	},
+	{
+		id: 'one-cap',
+		title: 'DingTalk node, one n8n, as above with N8N_CONCURRENCY_PRODUCTION_LIMIT=20',
+		node: 'dingTalk',
+		workers: 0,
+		requestsPerSecond: 20,
+		env: CONCURRENCY_LIMIT,
+		targets: { ratio: 1.1, refusedShare: 0.02 },
+	},
+	{ id: 'one-http', title: 'HTTP Request node, one n8n, same storm', node: 'httpRequest', workers: 0, requestsPerSecond: 20 },
+	{ id: 'one-noop', title: 'n8n alone (Webhook → No Operation, no DingTalk call), one n8n', node: 'noOp', workers: 0, requestsPerSecond: 20 },
+	{
+		id: 'queue',
+		title: 'DingTalk node, queue mode, 2 workers, Requests per Second 10 (quota ÷ workers)',
+		node: 'dingTalk',
+		workers: 2,
+		requestsPerSecond: 10,
+		targets: { ratio: 1.3 },
+	},
+	{
+		id: 'queue-20',
+		title: 'DingTalk node, queue mode, 2 workers, Requests per Second 20 (each worker the whole quota)',
+		node: 'dingTalk',
+		workers: 2,
+		requestsPerSecond: 20,
+		targets: { ratio: 1.3 },
+	},
+	{ id: 'queue-http', title: 'HTTP Request node, queue mode, 2 workers, same storm', node: 'httpRequest', workers: 2, requestsPerSecond: 20 },
+	{ id: 'queue-noop', title: 'n8n alone (Webhook → No Operation), queue mode, 2 workers', node: 'noOp', workers: 2, requestsPerSecond: 20 },
+	// a quota low enough that it, not n8n, sets the pace in queue mode on this machine
+	{
+		id: 'queue-tight',
+		title: `DingTalk node, queue mode, 2 workers, ${TIGHT.calls} calls, quota ${TIGHT.quota}/s, Requests per Second ${TIGHT.quota / 2} (quota ÷ workers)`,
+		node: 'dingTalk',
+		workers: 2,
+		requestsPerSecond: TIGHT.quota / 2,
+		...TIGHT,
+	},
+	{
+		id: 'queue-tight-full',
+		title: `DingTalk node, queue mode, 2 workers, ${TIGHT.calls} calls, quota ${TIGHT.quota}/s, Requests per Second ${TIGHT.quota} (each worker the whole quota)`,
+		node: 'dingTalk',
+		workers: 2,
+		requestsPerSecond: TIGHT.quota,
+		...TIGHT,
+	},
+];
+
+interface Measured {
+	wallMs: number;
+	/** from the first to the last update DingTalk received */
+	spanMs: number;
+	calls: number;
+	refused: number;
+	lost: number;
+	duplicated: number;
+	tokenCalls: number;
+	/** webhook calls not answered 200 */
+	failedAnswers: number;
+	/** webhook calls answered 200 with DingTalk's errcode ≠ 0 inside: failures reported as successes */
+	silentFailures: number;
+	cpuMs: number;
+	peakRssMb: number;
+}
+
+// ---- CPU time and peak memory of the n8n processes (Linux /proc) ---------------------------------
+
+const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+function readProc(pid: number, file: string): string {
+	try {
+		return fs.readFileSync(`/proc/${pid}/${file}`, 'utf8');
+	} catch {
+		return '';
+	}
+}
+
+/** `pids` and every process below them (n8n starts task runners). */
+function withDescendants(pids: number[]): number[] {
+	const parentOf = new Map<number, number>();
+	for (const entry of fs.readdirSync('/proc')) {
+		if (!/^\d+$/.test(entry)) continue;
+		const stat = readProc(Number(entry), 'stat');
+		const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+		if (fields.length > 1) parentOf.set(Number(entry), Number(fields[1]));
+	}
+	const found = new Set(pids);
+	for (let grew = true; grew; ) {
+		grew = false;
+		for (const [pid, parent] of parentOf) {
+			if (found.has(parent) && !found.has(pid)) {
+				found.add(pid);
+				grew = true;
+			}
+		}
+	}
+	return [...found];
+}
+
+/** user + system CPU time of each process, in ms */
+function cpuTimes(pids: number[]): Map<number, number> {
+	const times = new Map<number, number>();
+	for (const pid of pids) {
+		const stat = readProc(pid, 'stat');
+		const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+		// fields from the state on: utime and stime are the 12th and 13th
+		if (fields.length > 12) times.set(pid, ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND);
+	}
+	return times;
+}
+
+/** the sum of each process's peak resident memory (VmHWM), in MB */
+function peakRssMb(pids: number[]): number {
+	let kb = 0;
+	for (const pid of pids) kb += Number(/VmHWM:\s+(\d+)/.exec(readProc(pid, 'status'))?.[1] ?? 0);
+	return kb / 1024;
+}
+
+// ---- the rows ----------------------------------------------------------------------------------
+
+const median = (values: number[]) => {
+	const sorted = [...values].sort((a, b) => a - b);
+	const middle = Math.floor(sorted.length / 2);
+	return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
+
+async function measureRow(row: Row, sandbox: Sandbox, tarball: string, ids: string[]): Promise<Measured[]> {
+	const quota = row.quota ?? QUOTA;
+	const install = installN8n(VERSION);
+	const services: Array<{ stop(): Promise<void> }> = [];
+	const folders: Array<() => void> = [];
+	try {
+		let queue = {};
+		if (row.workers > 0) {
+			installDebianPackages();
+			const redisFolder = serviceFolder('storm-redis');
+			const postgresFolder = serviceFolder('storm-postgres');
+			folders.push(redisFolder.remove, postgresFolder.remove);
+			const redis = await startRedis(redisFolder.folder);
+			services.push(redis);
+			const postgres = await startPostgres(postgresFolder.folder);
+			services.push(postgres);
+			queue = { redis, postgres };
+		}
+		const prepared = await prepareCluster({
+			install,
+			tarball,
+			workers: row.workers,
+			concurrency: 10,
+			...queue,
+			env: row.env,
+			credentials: [credentialFor(sandbox)],
+			workflows: stormWorkflows(sandbox.url, await fetchToken(sandbox), row.requestsPerSecond),
+		});
+		folders.push(prepared.remove);
+		const runs: Measured[] = [];
+		for (let run = 0; run < RUNS; run++) {
+			const cluster = await prepared.start();
+			try {
+				sandbox.set({ qpsLimit: { [UPDATE]: quota }, latencyMs: LATENCY_MS });
+				// let the processes settle after starting before the storm begins
+				await new Promise((resolve) => setTimeout(resolve, 2000));
+				sandbox.resetLog();
+				const pids = withDescendants(cluster.processes.map((process) => process.pid));
+				const cpuBefore = cpuTimes(pids);
+				const outcome = await fireStorm(cluster.url, row.node, stormBodies(ids, SEED.userIds[0], SEED.labelIds[0]));
+				await settle(sandbox);
+				const cpuAfter = cpuTimes(withDescendants(pids));
+				let cpuMs = 0;
+				for (const [pid, after] of cpuAfter) cpuMs += after - (cpuBefore.get(pid) ?? 0);
+				const tally = tallyStorm(sandbox, ids);
+				const measured: Measured = {
+					wallMs: outcome.wallMs,
+					spanMs: tally.lastCallAt - tally.firstCallAt,
+					calls: tally.calls,
+					refused: tally.refused,
+					lost: tally.lost,
+					duplicated: tally.duplicated,
+					tokenCalls: tally.tokenCalls,
+					failedAnswers: ids.length - (outcome.statuses[200] ?? 0),
+					silentFailures: outcome.silentFailures,
+					cpuMs,
+					peakRssMb: peakRssMb([...cpuAfter.keys()]),
+				};
+				runs.push(measured);
+				process.stderr.write(
+					`${row.id} run ${run + 1}: ${(measured.wallMs / 1000).toFixed(2)} s (DingTalk span ${(measured.spanMs / 1000).toFixed(2)} s), ` +
+						`${measured.calls} calls, ${measured.refused} answered 90018, ${measured.lost} lost, ${measured.duplicated} duplicated, ${measured.tokenCalls} token calls, ` +
+						`answers ${JSON.stringify(outcome.statuses)}, CPU ${(measured.cpuMs / 1000).toFixed(2)} s, peak RSS ${measured.peakRssMb.toFixed(0)} MB\n`,
+				);
+			} finally {
+				await cluster.stop();
+			}
+		}
+		return runs;
+	} finally {
+		for (const service of services.reverse()) await service.stop();
+		for (const remove of folders.reverse()) remove();
+	}
+}
+
+async function main(): Promise<void> {
+	console.log(`Storm benchmark: ${CALLS} webhook calls at once, quota ${QUOTA}/s, ${LATENCY_MS} ms latency, n8n ${VERSION}`);
+	console.log(`${os.cpus().length} cores, load average ${os.loadavg().map((load) => load.toFixed(1)).join(' ')} at the start, medians of ${RUNS} runs\n`);
+	execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+	const tarball = packPackage();
+	const sandbox = await startSandbox({ seed: { extraContacts: CALLS } });
+	const ids = ([...sandbox.state.contacts.keys()] as string[]).slice(-CALLS);
+	const table: string[] = [];
+	const verdicts: string[] = [];
+	try {
+		for (const row of ROWS) {
+			if (ONLY && !ONLY.includes(row.id)) continue;
+			const calls = row.calls ?? CALLS;
+			const runs = await measureRow(row, sandbox, tarball, ids.slice(0, calls));
+			const m = (key: keyof Measured) => median(runs.map((run) => run[key]));
+			const wallS = m('wallMs') / 1000;
+			const boundS = calls / (row.quota ?? QUOTA);
+			const ratio = wallS / boundS;
+			// n8n alone calls no DingTalk: its DingTalk columns are empty
+			const dingTalk = (text: string) => (row.node === 'noOp' ? '-' : text);
+			table.push(
+				`| ${row.title} | ${wallS.toFixed(2)} | ${boundS} | ${ratio.toFixed(2)} | ${dingTalk((m('spanMs') / 1000).toFixed(2))} | ${dingTalk(String(m('calls')))} | ${dingTalk(String(m('refused')))} | ${dingTalk(String(m('lost')))} | ${dingTalk(String(m('duplicated')))} | ${dingTalk(String(m('silentFailures')))} | ${m('failedAnswers')} | ${dingTalk(String(m('tokenCalls')))} | ${(m('cpuMs') / 1000).toFixed(2)} | ${m('peakRssMb').toFixed(0)} |`,
+			);
+			if (row.targets) {
+				const misses: string[] = [];
+				if (ratio > row.targets.ratio) misses.push(`ratio ${ratio.toFixed(2)} > ${row.targets.ratio}`);
+				if (row.targets.refusedShare !== undefined && m('refused') > calls * row.targets.refusedShare) {
+					misses.push(`${m('refused')} refused > ${row.targets.refusedShare * 100}% of ${calls}`);
+				}
+				if (m('lost') > 0 || m('duplicated') > 0) misses.push(`${m('lost')} lost, ${m('duplicated')} duplicated`);
+				verdicts.push(`${row.id}: ${misses.length ? `MISSED (${misses.join('; ')})` : 'targets met'}`);
+			}
+		}
+	} finally {
+		await sandbox.close();
+		fs.rmSync(path.dirname(tarball), { recursive: true, force: true });
+	}
+	console.log(
+		'| storm | wall s | quota bound s | ratio | DingTalk span s | calls | 90018s | lost | duplicated | "successful" answers with errcode ≠ 0 | webhook calls not answered 200 | token calls | CPU s | peak RSS MB |',
+	);
+	console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+	for (const line of table) console.log(line);
+	console.log(`\n${verdicts.join('\n')}`);
+	console.log(`load average ${os.loadavg().map((load) => load.toFixed(1)).join(' ')} at the end`);
+}
+
+main().then(
+	() => process.exit(0),
+	(error) => {
+		console.error(error);
+		process.exit(1);
+	},
+);
