@@ -15,6 +15,7 @@ import {
 	callsTo,
 	CREDENTIAL_ID,
 	credentialStoreFor,
+	readBackThroughNode,
 	runDingTalk,
 	SEED,
 	UPDATE_FROM_JSON,
@@ -69,8 +70,7 @@ describe('1. Create or Update: rows that share a mobile, in input order', () => 
 		rows.push({ name: 'The valid one', owner, labels: label, mobile: '13900000001' });
 		const result = await runDingTalk({ store: env.store, parameters: UPSERT_FROM_JSON, items: rows, continueOnFail: true });
 		expect(result.items.map((item) => item.json.action ?? item.json.errcode)).toEqual([60121, 60121, 60121, 60121, 'created']);
-		const created = [...env.sandbox.state.contacts.values()].find((contact) => contact.mobile === '13900000001');
-		expect(created?.name).toBe('The valid one');
+		expect(await readBackThroughNode(env.store, String(result.items[4].json.userid))).toMatchObject({ name: 'The valid one', mobile: '13900000001' });
 		expect(JSON.stringify(result.items)).not.toMatch(/skipped/);
 	});
 
@@ -83,8 +83,9 @@ describe('1. Create or Update: rows that share a mobile, in input order', () => 
 			items: rows,
 		});
 		expect(result.items.map((item) => item.json.action)).toEqual(['updated', 'updated', 'updated']);
+		expect(result.items.map((item) => item.json.userid)).toEqual([existing.userid, existing.userid, existing.userid]);
 		expect(callsTo(env.sandbox, UPDATE).map((call) => (call.params.contact as IDataObject).name)).toEqual(['First', 'Second', 'Third']);
-		expect(env.sandbox.state.contacts.get(String(existing.userid))?.name).toBe('Third');
+		expect(await readBackThroughNode(env.store, String(existing.userid))).toMatchObject({ name: 'Third' });
 	});
 });
 
@@ -323,10 +324,10 @@ describe('9. Create or Update after a lost create answer', () => {
 			continueOnFail: true,
 		});
 		expect(result.items[0].json.error).toMatch(/did not answer in time/);
-		expect(result.items[1].json).toMatchObject({ action: 'updated', errcode: 0 });
+		expect(result.items[1].json).toMatchObject({ action: 'updated', errcode: 0, userid: expect.any(String) });
 		expect(callsTo(env.sandbox, CREATE)).toHaveLength(1);
-		const contact = [...env.sandbox.state.contacts.values()].find((each) => each.mobile === '13900000009');
-		expect(contact?.name).toBe('After it');
+		const updated = await readBackThroughNode(env.store, String(result.items[1].json.userid));
+		expect(updated).toMatchObject({ name: 'After it', mobile: '13900000009' });
 	});
 
 	it('no second create when the look-up does not find it: the row says to check DingTalk', async () => {

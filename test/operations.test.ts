@@ -5,7 +5,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import { argbToHex } from '../nodes/DingTalk/actions/label/getAll.operation';
-import { callsTo, contactsSentTo, runDingTalk, SEED, useSandbox } from './support';
+import { callsTo, contactsSentTo, readBackThroughNode, runDingTalk, SEED, useSandbox } from './support';
 
 const env = useSandbox();
 
@@ -56,8 +56,8 @@ describe('create', () => {
 			},
 		]);
 		const { userid } = result.items[0].json;
-		expect(result.items[0].json).toEqual({ errcode: 0, errmsg: 'ok', userid, request_id: expect.any(String) });
-		expect(env.sandbox.state.contacts.get(String(userid))).toMatchObject({ name: '李雷', mobile: '13700000002' });
+		expect(result.items[0].json).toEqual({ errcode: 0, errmsg: 'ok', userid: expect.any(String), request_id: expect.any(String) });
+		expect(await readBackThroughNode(env.store, String(userid))).toMatchObject({ userid, name: '李雷', state_code: '86', mobile: '13700000002' });
 	});
 
 	it('validates mobile and country code before sending', async () => {
@@ -118,7 +118,23 @@ describe('get, get many, delete', () => {
 			store: env.store,
 			parameters: { resource: 'externalContact', operation: 'get', contactId: locator(id) },
 		});
-		expect(result.items[0].json).toEqual(env.sandbox.state.contacts.get(id));
+		// the seed's first contact, every field DingTalk reads back
+		expect(result.items.map((item) => item.json)).toEqual([
+			{
+				userid: '0243563262939012',
+				name: '王小明',
+				follower_user_id: 'manager4220',
+				label_ids: [101, 201],
+				state_code: '86',
+				mobile: '13800138001',
+				title: '采购经理',
+				company_name: '阿里巴巴',
+				address: '杭州市余杭区文一西路969号',
+				share_dept_ids: [5],
+				share_user_ids: ['lisi01'],
+				email: 'xiaoming.wang@example.cn',
+			},
+		]);
 		expect(callsTo(env.sandbox, '/topapi/extcontact/get')[0].params).toEqual({ user_id: id });
 	});
 
@@ -161,7 +177,8 @@ describe('get, get many, delete', () => {
 			parameters: { resource: 'externalContact', operation: 'delete', contactId: locator(id) },
 		});
 		expect(result.items[0].json).toEqual({ errcode: 0, errmsg: 'ok', request_id: expect.any(String), deleted: true });
-		expect(env.sandbox.state.contacts.has(id)).toBe(false);
+		expect(callsTo(env.sandbox, '/topapi/extcontact/delete').map((call) => call.params)).toEqual([{ user_id: id }]);
+		expect((await readBackThroughNode(env.store, id)).error).toMatch(/^DingTalk error \d+: the (user or external contact was not found|user id is not valid)$/);
 	});
 
 	it('get and delete of an unknown contact fail by item under Continue On Fail', async () => {
@@ -181,8 +198,8 @@ describe('get, get many, delete', () => {
 
 describe('update modes', () => {
 	it('merge keeps the current value of every field the item leaves empty', async () => {
+		// the seed's John Smith: title, company and remark set, no address
 		const id = (SEED.contactIds as string[])[1];
-		const before = env.sandbox.state.contacts.get(id)!;
 		const result = await runDingTalk({
 			store: env.store,
 			parameters: {
@@ -197,19 +214,20 @@ describe('update modes', () => {
 			},
 		});
 		expect(result.error).toBeUndefined();
+		expect(result.items.map((item) => item.json)).toEqual([{ errcode: 0, errmsg: 'ok', request_id: expect.any(String) }]);
 		expect(callsTo(env.sandbox, '/topapi/extcontact/get')).toHaveLength(1);
-		const [sent] = contactsSentTo(env.sandbox, '/topapi/extcontact/update');
-		expect(sent).toMatchObject({
-			user_id: id,
-			name: before.name,
-			follower_user_id: before.follower_user_id,
-			label_ids: before.label_ids,
-			title: 'New Title',
-		});
-		expect(sent.mobile).toBeUndefined();
-		expect(sent.state_code).toBeUndefined();
-		expect(sent.userid).toBeUndefined();
-		if (before.company_name) expect(sent.company_name).toBe(before.company_name);
+		// only the keys update accepts: no userid, mobile, state_code or email
+		expect(contactsSentTo(env.sandbox, '/topapi/extcontact/update')).toEqual([
+			{
+				user_id: id,
+				name: 'John Smith',
+				follower_user_id: 'emily.chen',
+				label_ids: [102, 203],
+				title: 'New Title',
+				company_name: 'Acme Corp',
+				remark: 'Prefers email',
+			},
+		]);
 	});
 
 	it('replace sends only what is given', async () => {
@@ -242,7 +260,10 @@ describe('create or update', () => {
 			person({ name: 'New B', mobile: '13500000002' }),
 			person({ name: 'New A again', mobile: '13500000001', labels: `${label1},${label2}` }),
 		];
-		const countBefore = env.sandbox.state.contacts.size;
+		const listThroughNode = async () =>
+			(await runDingTalk({ store: env.store, parameters: { resource: 'externalContact', operation: 'getAll', returnAll: true } })).items;
+		const countBefore = (await listThroughNode()).length;
+		env.sandbox.resetLog();
 		const result = await runDingTalk({
 			store: env.store,
 			parameters: { ...NEW_CONTACT_FROM_JSON, operation: 'upsert' },
@@ -255,11 +276,11 @@ describe('create or update', () => {
 		expect(result.items[4].json.userid).toBe(result.items[1].json.userid);
 		expect(result.items.map((item) => item.pairedItem)).toEqual([0, 1, 2, 3, 4].map((item) => ({ item })));
 
-		expect(env.sandbox.state.contacts.size).toBe(countBefore + 2);
-		expect(env.sandbox.state.contacts.get(String(result.items[1].json.userid))).toMatchObject({
+		expect(await readBackThroughNode(env.store, String(result.items[1].json.userid))).toMatchObject({
 			name: 'New A again',
 			label_ids: [label1, label2],
 		});
+		expect(await readBackThroughNode(env.store, String(existing[1].userid))).toMatchObject({ name: 'Existing Two', follower_user_id: otherOwner });
 		// contacts listed once for the whole sheet; update never sends the mobile
 		expect(callsTo(env.sandbox, '/topapi/extcontact/list').length).toBe(1);
 		expect(callsTo(env.sandbox, '/topapi/extcontact/create')).toHaveLength(2);
@@ -267,23 +288,26 @@ describe('create or update', () => {
 			expect(contact.mobile).toBeUndefined();
 			expect(contact.state_code).toBeUndefined();
 		}
+		expect(await listThroughNode()).toHaveLength(countBefore + 2);
 	});
 });
 
 describe('labels', () => {
 	it('get many: one item per label with the group colour as #RRGGBB', async () => {
 		const result = await runDingTalk({ store: env.store, parameters: { resource: 'label', operation: 'getAll' } });
-		const groups = env.sandbox.state.labelGroups as IDataObject[];
-		const expected = groups.flatMap((group) =>
-			(group.labels as IDataObject[]).map((label) => ({
-				labelId: label.id,
-				labelName: label.name,
-				groupName: group.name,
-				groupColor: argbToHex(group.color as number),
-			})),
-		);
-		expect(result.items.map((item) => item.json)).toEqual(expected);
-		expect(result.items.every((item) => /^#[0-9A-F]{6}$/.test(String(item.json.groupColor)))).toBe(true);
+		// the seed's label groups, their colours as DingTalk gives them: -15220075, -29696, -16776961
+		const label = (labelId: number, labelName: string, groupName: string, groupColor: string) => ({ labelId, labelName, groupName, groupColor });
+		expect(result.items.map((item) => item.json)).toEqual([
+			label(101, '潜在客户', '客户类型', '#17C295'),
+			label(102, 'VIP', '客户类型', '#17C295'),
+			label(103, '合作伙伴', '客户类型', '#17C295'),
+			label(201, '华东', 'Region', '#FF8C00'),
+			label(202, '华南', 'Region', '#FF8C00'),
+			label(203, 'International', 'Region', '#FF8C00'),
+			label(301, '展会 Trade fair', '来源 Source', '#0000FF'),
+			label(302, 'Website', '来源 Source', '#0000FF'),
+		]);
+		expect(result.items.map((item) => item.pairedItem)).toEqual(Array(8).fill({ item: 0 }));
 	});
 
 	it('turns signed ARGB integers into #RRGGBB', () => {
@@ -302,9 +326,7 @@ it('round trip: create → get → update (replace, merge) → get many → dele
 	});
 	const userid = String(create.items[0].json.userid);
 
-	const read = async () =>
-		(await runDingTalk({ store: env.store, parameters: { resource: 'externalContact', operation: 'get', contactId: locator(userid) } }))
-			.items[0].json;
+	const read = async () => await readBackThroughNode(env.store, userid);
 	expect(await read()).toMatchObject({ userid, name: 'Round Trip', company_name: 'Trip Co', mobile: '13399990000' });
 
 	await runDingTalk({
@@ -336,6 +358,7 @@ it('round trip: create → get → update (replace, merge) → get many → dele
 	const list = await runDingTalk({ store: env.store, parameters: { resource: 'externalContact', operation: 'getAll', returnAll: true } });
 	expect(list.items.map((item) => item.json.userid)).toContain(userid);
 
-	await runDingTalk({ store: env.store, parameters: { resource: 'externalContact', operation: 'delete', contactId: locator(userid) } });
-	expect(env.sandbox.state.contacts.has(userid)).toBe(false);
+	const deleted = await runDingTalk({ store: env.store, parameters: { resource: 'externalContact', operation: 'delete', contactId: locator(userid) } });
+	expect(deleted.items[0].json).toMatchObject({ errcode: 0, deleted: true });
+	expect((await read()).error).toMatch(/^DingTalk error \d+: /);
 });

@@ -134,3 +134,16 @@ export const UPDATE_FROM_JSON: IDataObject = {
 	labelIds: '={{ $json.labels }}',
 	additionalFields: {},
 };
+
+/**
+ * Reads a contact back through the node (External Contact → Get), as a person would check what a
+ * run did; under Continue On Fail, so a contact that is gone comes back as an error item.
+ */
+export async function readBackThroughNode(store: CredentialStore, userId: string): Promise<IDataObject> {
+	const result = await runDingTalk({
+		store,
+		parameters: { resource: 'externalContact', operation: 'get', contactId: { __rl: true, mode: 'id', value: userId } },
+		continueOnFail: true,
+	});
+	return result.items[0].json;
+}

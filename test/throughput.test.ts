@@ -60,9 +60,13 @@ it('200 items through busy answers, 500s, token expiry and a QPS limit of 10: ea
 	const applied = appliedPerContact();
 	expect(applied.size).toBe(ITEMS);
 	expect([...applied.values()].every((count) => count === 1)).toBe(true);
-	for (const [index, row] of rows.entries()) {
-		expect(sandbox.state.contacts.get(String(row.id))).toMatchObject({ name: `Bulk ${index}` });
-	}
+	// every row's name, read back through the node (Get Many)
+	const listed = await runDingTalk({
+		store: credentialStoreFor(sandbox),
+		parameters: { resource: 'externalContact', operation: 'getAll', returnAll: true },
+	});
+	const names = new Map(listed.items.map((item) => [item.json.userid, item.json.name]));
+	expect(rows.map((row) => names.get(row.id))).toEqual(rows.map((_, index) => `Bulk ${index}`));
 
 	// no more calls than items plus rejected ones (each retried call was refused, not applied)
 	const calls = callsTo(sandbox, UPDATE);

@@ -4,7 +4,7 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import { callsTo, contactsSentTo, credentialStoreFor, runDingTalk, SEED, UPDATE_FROM_JSON, useSandbox } from './support';
+import { callsTo, contactsSentTo, credentialStoreFor, readBackThroughNode, runDingTalk, SEED, UPDATE_FROM_JSON, useSandbox } from './support';
 
 const UPDATE = '/topapi/extcontact/update';
 
@@ -57,9 +57,8 @@ describe('what reaches DingTalk', () => {
 			share_user_ids: [owner1, owner2],
 		});
 
-		// DingTalk applied it: read back under its read-back names
-		const stored = env.sandbox.state.contacts.get(contactA) as IDataObject;
-		expect(stored).toMatchObject({ userid: contactA, name: '王小明', company_name: '阿里巴巴' });
+		// DingTalk applied it: read back through the node, under DingTalk's read-back names
+		expect(await readBackThroughNode(env.store, contactA)).toMatchObject({ userid: contactA, name: '王小明', company_name: '阿里巴巴', title: 'Purchasing Manager' });
 
 		expect(result.items).toHaveLength(1);
 		expect(result.items[0].json).toEqual({

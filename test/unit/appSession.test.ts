@@ -1,0 +1,212 @@
+/**
+ * What executions of one app share (transport/appSession.ts), stoppable waits (wait.ts) and paged
+ * lists (listing.ts).
+ */
+import type { IDataObject } from 'n8n-workflow';
+
+import { AppSession, AppSessions, IDLE_MS } from '../../nodes/DingTalk/transport/appSession';
+import type { DingTalkClient } from '../../nodes/DingTalk/transport/client';
+import { listAllPages, listPage, MAX_PAGES, PAGE_SIZE } from '../../nodes/DingTalk/transport/listing';
+import { SAFE_TO_REPEAT } from '../../nodes/DingTalk/transport/retryPolicy';
+import { ExecutionStoppedError, throwIfStopped, wait } from '../../nodes/DingTalk/transport/wait';
+import { rejection, settle, useFakeClock } from './fakes';
+
+afterEach(() => jest.useRealTimers());
+
+describe('AppSessions', () => {
+	it('one session per Base URL, App Key and App Secret', () => {
+		const sessions = new AppSessions(() => 0);
+		const a = sessions.sessionFor('https://a', 'key', 'secret');
+		expect(sessions.sessionFor('https://a', 'key', 'secret')).toBe(a);
+		expect(sessions.sessionFor('https://b', 'key', 'secret')).not.toBe(a);
+		expect(sessions.sessionFor('https://a', 'other', 'secret')).not.toBe(a);
+		expect(sessions.sessionFor('https://a', 'key', 'wrong')).not.toBe(a);
+		expect(sessions.sessionFor('https://a', undefined, undefined)).toBe(sessions.sessionFor('https://a', '', ''));
+		expect(sessions.size).toBe(5);
+		sessions.clear();
+		expect(sessions.size).toBe(0);
+	});
+
+	it('sessions unused for 10 minutes are dropped, unless a token fetch is under way', () => {
+		let now = 0;
+		const sessions = new AppSessions(() => now);
+		const idle = sessions.sessionFor('https://a', 'idle', 's');
+		const fetching = sessions.sessionFor('https://a', 'fetching', 's');
+		fetching.fetching = new Promise(() => undefined);
+		now = 5 * 60 * 1000;
+		const used = sessions.sessionFor('https://a', 'used', 's');
+		expect(used.lastUsedAt).toBe(now);
+		now = IDLE_MS;
+		sessions.sweep();
+		expect(sessions.size).toBe(3);
+		now = IDLE_MS + 1;
+		sessions.sweep();
+		expect(sessions.size).toBe(2);
+		expect(sessions.sessionFor('https://a', 'idle', 's')).not.toBe(idle);
+		expect(sessions.sessionFor('https://a', 'fetching', 's')).toBe(fetching);
+		sessions.sweep(now + IDLE_MS + 1);
+		expect(sessions.size).toBe(1);
+		expect(IDLE_MS).toBe(600_000);
+	});
+});
+
+describe('AppSession', () => {
+	it('one limiter per API and rate', () => {
+		const session = new AppSession(0);
+		const update = session.limiter('/update', 20);
+		expect(session.limiter('/update', 20)).toBe(update);
+		expect(session.limiter('/update', 10)).not.toBe(update);
+		expect(session.limiter('/list', 20)).not.toBe(update);
+		expect(update.rate).toBe(20);
+	});
+
+	it('a ban pauses every API of the app', async () => {
+		useFakeClock();
+		const session = new AppSession(Date.now());
+		const started: string[] = [];
+		const start = async (path: string) => {
+			await session.limiter(path, 1000).acquire();
+			started.push(`${path} ${Date.now()}`);
+		};
+		await settle(Promise.all([start('/a'), start('/b')]));
+		const t0 = Date.now();
+		session.pauseAll(3000);
+		await settle(Promise.all([start('/a'), start('/b')]));
+		expect(started.slice(2)).toEqual([`/a ${t0 + 3000}`, `/b ${t0 + 3000}`]);
+	});
+
+	it("an API's limiter lets at most its rate start within a second, and leaves a margin past the second", async () => {
+		useFakeClock();
+		const limiter = new AppSession(Date.now()).limiter('/update', 10);
+		const first = Date.now();
+		const startedAt: number[] = [];
+		await settle(
+			Promise.all(
+				Array.from({ length: 21 }, async () => {
+					await limiter.acquire();
+					startedAt.push(Date.now() - first);
+				}),
+			),
+		);
+		// evenly spaced within the second
+		expect(startedAt.slice(0, 10)).toEqual([0, 100, 200, 300, 400, 500, 600, 700, 800, 900]);
+		// the 11th is held back past the first's second by a margin for late timers and network jitter
+		expect(startedAt[10]).toBeGreaterThan(1000);
+		// any call and the tenth after it start more than a second apart
+		const gaps = startedAt.slice(10).map((time, index) => time - startedAt[index]);
+		expect(Math.min(...gaps)).toBeGreaterThan(1000);
+	});
+
+	it('retired tokens: never used again, the newest eight remembered, all of them redacted', () => {
+		const session = new AppSession(0);
+		session.token = 'current-token';
+		session.tokenExpiresAt = 123;
+		session.retire('');
+		expect(session.knownTokens()).toEqual(['current-token']);
+		session.retire('older-token');
+		expect(session.token).toBe('current-token');
+		expect(session.isRetired('older-token')).toBe(true);
+		session.retire('current-token');
+		expect(session).toMatchObject({ token: '', tokenExpiresAt: '' });
+		session.retire('current-token');
+		expect(session.knownTokens()).toEqual(['', 'older-token', 'current-token']);
+		for (let index = 0; index < 7; index++) session.retire(`token-${index}`);
+		expect(session.isRetired('older-token')).toBe(false);
+		expect(session.isRetired('current-token')).toBe(true);
+		expect(session.knownTokens()).toHaveLength(9);
+	});
+});
+
+describe('wait', () => {
+	it('resolves after the time, or at once for none', async () => {
+		useFakeClock();
+		let done = false;
+		const waiting = wait(250).then(() => (done = true));
+		await jest.advanceTimersByTimeAsync(249);
+		expect(done).toBe(false);
+		await jest.advanceTimersByTimeAsync(1);
+		await waiting;
+		expect(done).toBe(true);
+		const controller = new AbortController();
+		for (const ms of [0, -5, Number.NaN]) await wait(ms, controller.signal);
+		expect(jest.getTimerCount()).toBe(0);
+	});
+
+	it('with a stop signal: in steps of at most 100 ms, and ends at once when stopped', async () => {
+		useFakeClock();
+		const controller = new AbortController();
+		const start = Date.now();
+		let ended = 0;
+		const waiting = wait(1000, controller.signal).then(() => (ended = Date.now()));
+		await jest.advanceTimersByTimeAsync(0);
+		expect(jest.getTimerCount()).toBe(1);
+		await jest.advanceTimersByTimeAsync(1000);
+		await waiting;
+		expect(ended - start).toBe(1000);
+
+		const stopped = wait(60_000, controller.signal);
+		controller.abort();
+		expect(await rejection(stopped)).toBeInstanceOf(ExecutionStoppedError);
+		await expect(wait(10, controller.signal)).rejects.toThrow('The execution was stopped');
+	});
+
+	it('throwIfStopped', () => {
+		const controller = new AbortController();
+		expect(() => throwIfStopped(undefined)).not.toThrow();
+		expect(() => throwIfStopped(controller.signal)).not.toThrow();
+		controller.abort();
+		expect(() => throwIfStopped(controller.signal)).toThrow(ExecutionStoppedError);
+		expect(new ExecutionStoppedError()).toMatchObject({ name: 'ExecutionStoppedError', message: 'The execution was stopped' });
+	});
+});
+
+describe('paged lists', () => {
+	/** A client whose list holds `total` entries; records the pages asked for. */
+	function listClient(total: number, results: (page: IDataObject[]) => unknown = (page) => page) {
+		const asked: IDataObject[] = [];
+		const client = {
+			async call(path: string, params: IDataObject, policy: unknown, itemIndex?: number) {
+				asked.push({ path, ...params, policy: policy as IDataObject, itemIndex });
+				const offset = Number(params.offset);
+				const page = Array.from({ length: Math.max(0, Math.min(Number(params.size), total - offset)) }, (_, index) => ({ id: offset + index }));
+				return { errcode: 0, results: results(page) };
+			},
+		} as unknown as DingTalkClient;
+		return { client, asked };
+	}
+
+	it('pages of 100 until a short page', async () => {
+		const { client, asked } = listClient(250);
+		const all = await listAllPages(client, '/list', undefined, 2);
+		expect(all.map((entry) => entry.id)).toEqual(Array.from({ length: 250 }, (_, index) => index));
+		expect(asked).toEqual([0, 100, 200].map((offset) => ({ path: '/list', offset, size: 100, policy: SAFE_TO_REPEAT, itemIndex: 2 })));
+		expect(PAGE_SIZE).toBe(100);
+	});
+
+	it('a full last page is followed by an empty one', async () => {
+		const { client, asked } = listClient(200);
+		expect(await listAllPages(client, '/list')).toHaveLength(200);
+		expect(asked).toHaveLength(3);
+	});
+
+	it('up to a limit, reading no page more than needed', async () => {
+		const { client, asked } = listClient(1000);
+		expect(await listAllPages(client, '/list', 150)).toHaveLength(150);
+		expect(asked).toHaveLength(2);
+		const exact = listClient(1000);
+		expect(await listAllPages(exact.client, '/list', 100)).toHaveLength(100);
+		expect(exact.asked).toHaveLength(1);
+	});
+
+	it('at most 1,000 pages', async () => {
+		const { client, asked } = listClient(Number.POSITIVE_INFINITY);
+		expect(await listAllPages(client, '/list')).toHaveLength(MAX_PAGES * PAGE_SIZE);
+		expect(asked).toHaveLength(1000);
+	});
+
+	it('an answer without a results list is an empty page', async () => {
+		const { client } = listClient(5, () => 'not a list');
+		expect(await listPage(client, '/list', 0, 100)).toEqual([]);
+		expect(await listAllPages(client, '/list')).toEqual([]);
+	});
+});

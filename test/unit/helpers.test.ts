@@ -1,0 +1,223 @@
+/**
+ * Reading one item's parameters (helpers/parameters.ts, helpers/contact.ts) and running items
+ * several at a time (helpers/concurrency.ts).
+ */
+import type { IDataObject } from 'n8n-workflow';
+
+import { forEachConcurrently } from '../../nodes/DingTalk/helpers/concurrency';
+import { mergeContact, readContact } from '../../nodes/DingTalk/helpers/contact';
+import { parseValue, readParameter } from '../../nodes/DingTalk/helpers/parameters';
+import { parseSingleId } from '../../nodes/DingTalk/helpers/values';
+import { fakeContext, FakeDingTalk, rejection } from './fakes';
+
+const locator = (value: unknown) => ({ __rl: true, mode: 'id', value });
+const context = (parameters: IDataObject) => fakeContext({ dingTalk: new FakeDingTalk(), parameters });
+
+/** The message of what `read` throws, or 'no error'. */
+function errorOf(read: () => unknown): string {
+	try {
+		read();
+	} catch (error) {
+		return (error as Error).message;
+	}
+	return 'no error';
+}
+
+describe('readParameter', () => {
+	it('resource locators are read as the id they hold; other parameters as they are', () => {
+		const given = context({ contactId: locator(' c-1 '), followerUserId: locator('u-1'), name: locator('kept') });
+		expect(readParameter(given, 0, 'contactId', 'External Contact', parseSingleId)).toBe('c-1');
+		expect(readParameter(given, 0, 'followerUserId', 'Owner', parseSingleId)).toBe('u-1');
+		expect(readParameter(given, 0, 'name', 'Name', (value) => value)).toEqual(locator('kept'));
+		expect(readParameter(given, 0, 'missing', 'Missing', (value) => value, 'fallback')).toBe('fallback');
+	});
+
+	it('a value that does not parse fails naming the item and the field', () => {
+		const given = context({ contactId: locator('a,b') });
+		const error = (() => {
+			try {
+				readParameter(given, 5, 'contactId', 'External Contact', parseSingleId);
+			} catch (thrown) {
+				return thrown as Error & IDataObject;
+			}
+			throw new Error('no error');
+		})();
+		expect(error.message).toBe('Item 5: "External Contact" "a,b" must be a single id');
+		expect(error.description).toBe('Fix the value mapped into "External Contact" for item 5 (counting from 0). Nothing was sent to DingTalk for this item.');
+		expect(error.context).toMatchObject({ itemIndex: 5 });
+		expect(parseValue(given, 0, 'X', (value) => `parsed ${String(value)}`, 'v')).toBe('parsed v');
+	});
+});
+
+describe('readContact', () => {
+	const full = {
+		contactId: locator('c-1'),
+		name: ' 王小明 ',
+		followerUserId: locator('u-1'),
+		labelIds: '1, 2',
+		stateCode: '+86',
+		mobile: '138 0013 8000',
+		additionalFields: {
+			title: 'Buyer',
+			address: ' Hangzhou ',
+			remark: 42,
+			companyName: 'Acme',
+			shareDeptIds: [3, '4'],
+			shareUserIds: 'u-2,u-3',
+		},
+	};
+
+	it('every field under its DingTalk key, parsed', () => {
+		expect(readContact(context(full), 0, { userId: true, mobile: true })).toEqual({
+			user_id: 'c-1',
+			name: '王小明',
+			follower_user_id: 'u-1',
+			label_ids: [1, 2],
+			state_code: '86',
+			mobile: '13800138000',
+			title: 'Buyer',
+			address: 'Hangzhou',
+			remark: '42',
+			company_name: 'Acme',
+			share_dept_ids: [3, 4],
+			share_user_ids: ['u-2', 'u-3'],
+		});
+	});
+
+	it('without userId and mobile those are not read; empty optional fields are left out', () => {
+		const given = context({ ...full, contactId: locator(''), mobile: '', additionalFields: { title: ' ', shareDeptIds: [], shareUserIds: '' } });
+		expect(readContact(given, 0, {})).toEqual({ name: '王小明', follower_user_id: 'u-1', label_ids: [1, 2] });
+		expect(readContact(context({ ...full, additionalFields: undefined }), 0, {})).toEqual({ name: '王小明', follower_user_id: 'u-1', label_ids: [1, 2] });
+	});
+
+	it('name, owner and labels are required, with messages naming the field', () => {
+		expect(errorOf(() => readContact(context({ ...full, name: ' ' }), 1, {}))).toBe('Item 1: "Name" is empty');
+		expect(errorOf(() => readContact(context({ ...full, followerUserId: locator('') }), 1, {}))).toBe('Item 1: "Owner (Follower User ID)" is empty');
+		expect(errorOf(() => readContact(context({ ...full, labelIds: '' }), 1, {}))).toBe('Item 1: "Labels" is empty: choose at least one label');
+		expect(errorOf(() => readContact(context({ ...full, labelIds: 'x' }), 1, {}))).toBe('Item 1: "Labels" "x" is not a whole positive number');
+		expect(errorOf(() => readContact(context({ ...full, mobile: '12' }), 1, { mobile: true }))).toBe(
+			'Item 1: "Mobile" "12" is not a mobile number (digits only, without the country code)',
+		);
+		expect(errorOf(() => readContact(context({ ...full, stateCode: 'x' }), 1, { mobile: true }))).toBe(
+			'Item 1: "Country Code" "x" is not a country calling code (such as 86)',
+		);
+		expect(errorOf(() => readContact(context({ ...full, contactId: locator(' ') }), 1, { userId: true }))).toBe('Item 1: "External Contact" is empty');
+	});
+
+	it('each optional field is checked under its own name', () => {
+		const wrong = (fields: IDataObject) => errorOf(() => readContact(context({ ...full, additionalFields: fields }), 2, {}));
+		expect(wrong({ title: {} })).toBe('Item 2: "Title" {} is not text');
+		expect(wrong({ address: [] })).toBe('Item 2: "Address" [] is not text');
+		expect(wrong({ remark: {} })).toBe('Item 2: "Remark" {} is not text');
+		expect(wrong({ companyName: {} })).toBe('Item 2: "Company Name" {} is not text');
+		expect(wrong({ shareDeptIds: 'x' })).toBe('Item 2: "Share With Departments" "x" is not a whole positive number');
+		expect(wrong({ shareUserIds: [{}] })).toBe('Item 2: "Share With Users" {} is not an id');
+	});
+
+	it('with coreOptional (Update in merge mode), empty name, owner and labels are left out, given ones parsed', () => {
+		const empty = context({ contactId: locator('c-1'), name: '', followerUserId: locator(' '), labelIds: [] });
+		expect(readContact(empty, 0, { userId: true, coreOptional: true })).toEqual({ user_id: 'c-1' });
+		const missing = context({ contactId: locator('c-1') });
+		expect(readContact(missing, 0, { userId: true, coreOptional: true })).toEqual({ user_id: 'c-1' });
+		const given = context({ contactId: locator('c-1'), name: 7, followerUserId: locator('u-9'), labelIds: '5' });
+		expect(readContact(given, 0, { userId: true, coreOptional: true })).toEqual({ user_id: 'c-1', name: '7', follower_user_id: 'u-9', label_ids: [5] });
+		expect(errorOf(() => readContact(context({ followerUserId: locator('a b') }), 0, { coreOptional: true }))).toBe(
+			'Item 0: "Owner (Follower User ID)" "a b" must be a single id',
+		);
+		expect(errorOf(() => readContact(context({ labelIds: 'x' }), 0, { coreOptional: true }))).toBe('Item 0: "Labels" "x" is not a whole positive number');
+	});
+});
+
+describe('mergeContact', () => {
+	it("keeps the contact's current value wherever the item gives none, and only the keys update accepts", () => {
+		const current = {
+			userid: 'c-1',
+			name: 'Old',
+			follower_user_id: 'u-1',
+			label_ids: [1],
+			title: 'Old title',
+			address: '',
+			remark: null,
+			company_name: 'Acme',
+			share_dept_ids: [],
+			share_user_ids: ['u-2'],
+			mobile: '138',
+			state_code: '86',
+			email: 'a@b.c',
+		};
+		expect(mergeContact(current, { user_id: 'c-1', title: 'New title', label_ids: [2], address: 'Here' })).toEqual({
+			user_id: 'c-1',
+			name: 'Old',
+			follower_user_id: 'u-1',
+			label_ids: [2],
+			title: 'New title',
+			address: 'Here',
+			company_name: 'Acme',
+			share_user_ids: ['u-2'],
+		});
+		expect(mergeContact({}, { user_id: 'c-2', name: 'Only' })).toEqual({ user_id: 'c-2', name: 'Only' });
+		expect(mergeContact({ remark: 'kept', share_dept_ids: [4] }, { user_id: 'c', remark: undefined })).toEqual({ user_id: 'c', remark: 'kept', share_dept_ids: [4] });
+	});
+});
+
+describe('forEachConcurrently', () => {
+	it('runs every index, at most `concurrency` at once, starting in index order', async () => {
+		const started: number[] = [];
+		let running = 0;
+		let most = 0;
+		await forEachConcurrently(10, 3, undefined, async (index) => {
+			started.push(index);
+			running++;
+			most = Math.max(most, running);
+			await new Promise((resolve) => setTimeout(resolve, (index % 3) + 1));
+			running--;
+		});
+		expect(started).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+		expect(most).toBe(3);
+	});
+
+	it('one at a time with concurrency 1 (or less), and nothing for no items', async () => {
+		const order: string[] = [];
+		for (const concurrency of [1, 0]) {
+			await forEachConcurrently(3, concurrency, undefined, async (index) => {
+				order.push(`start ${index}`);
+				await Promise.resolve();
+				order.push(`end ${index}`);
+			});
+		}
+		const once = ['start 0', 'end 0', 'start 1', 'end 1', 'start 2', 'end 2'];
+		expect(order).toEqual([...once, ...once]);
+		let called = false;
+		await forEachConcurrently(0, 5, undefined, async () => {
+			called = true;
+		});
+		expect(called).toBe(false);
+	});
+
+	it('after a failure no new item starts; the running ones finish; the lowest index fails', async () => {
+		const started: number[] = [];
+		const finished: number[] = [];
+		const error = await rejection(
+			forEachConcurrently(10, 3, undefined, async (index) => {
+				started.push(index);
+				await new Promise((resolve) => setTimeout(resolve, index === 2 ? 1 : 20));
+				finished.push(index);
+				if (index === 1 || index === 2) throw new Error(`item ${index}`);
+			}),
+		);
+		expect(error.message).toBe('item 1');
+		expect(started).toEqual([0, 1, 2]);
+		expect(finished.sort()).toEqual([0, 1, 2]);
+	});
+
+	it('after a stop no new item starts', async () => {
+		const stop = new AbortController();
+		const started: number[] = [];
+		await forEachConcurrently(10, 2, stop.signal, async (index) => {
+			started.push(index);
+			if (index === 2) stop.abort();
+			await Promise.resolve();
+		});
+		expect(started).toEqual([0, 1, 2]);
+	});
+});
