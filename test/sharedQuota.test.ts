@@ -133,7 +133,9 @@ it('two apps in parallel do not slow each other down', async () => {
 	const alone = await storm(first, count, await storedToken(first));
 	expectNothingLostAndFewRefusals(`first app alone, ${count} executions`, tally(first, count), alone.wallMs);
 
+	// a fresh process: no limiter remembers the first storm, so let DingTalk's second of it pass too
 	appSessions.clear();
+	await new Promise((resolve) => setTimeout(resolve, 1100));
 	const tokens = [await storedToken(first), await storedToken(second)];
 	const [a, b] = await Promise.all([storm(first, count, tokens[0]), storm(second, count, tokens[1])]);
 	expectNothingLostAndFewRefusals(`first app, beside the second`, tally(first, count), a.wallMs);

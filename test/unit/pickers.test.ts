@@ -236,7 +236,7 @@ describe('searching users', () => {
 
 	it('filtered by name or id; a user in two departments shows once per request', async () => {
 		const found = await search('BOSS');
-		expect(found).toEqual({ results: [{ name: 'Boss', value: 'boss' }], paginationToken: undefined });
+		expect(found).toEqual({ results: [{ name: 'Boss (boss)', value: 'boss' }], paginationToken: undefined });
 		expect(dingTalk.calls(LISTSIMPLE)).toHaveLength(8);
 	});
 
@@ -254,7 +254,7 @@ describe('searching users', () => {
 		expect(await search(undefined, JSON.stringify({ departments: [], cursor: 0 }))).toEqual({ results: [], paginationToken: undefined });
 		expect(await search(undefined, '{not json')).toEqual({ results: [], paginationToken: undefined });
 		expect(await search(undefined, JSON.stringify({ departments: ['111', 'x', 1.5], cursor: 'y' }))).toMatchObject({
-			results: expect.arrayContaining([{ name: 'sh user 0', value: 'sh0' }]),
+			results: expect.arrayContaining([{ name: 'sh user 0 (sh0)', value: 'sh0' }]),
 		});
 		expect(dingTalk.calls(LISTSIMPLE).map((request) => request.params)).toEqual([{ dept_id: 111, cursor: 0, size: 100 }]);
 	});
