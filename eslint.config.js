@@ -1,13 +1,27 @@
 // Lint as n8n's community package verification does: eslint-plugin-n8n-nodes-base (community,
 // credentials and nodes rules) plus @n8n/eslint-plugin-community-nodes (what current n8n checks).
 const tsParser = require('@typescript-eslint/parser');
+const tsPlugin = require('@typescript-eslint/eslint-plugin');
 const jsoncParser = require('jsonc-eslint-parser');
 const n8nNodesBase = require('eslint-plugin-n8n-nodes-base');
 const { n8nCommunityNodesPlugin } = require('@n8n/eslint-plugin-community-nodes');
 const communityNodes = require('@n8n/eslint-plugin-community-nodes').configs.recommended;
 
 module.exports = [
-	{ ignores: ['dist/**', 'node_modules/**', 'test/**', 'scripts/**', 'examples/**', '.cache/**', '*.js'] },
+	{ ignores: ['dist/**', 'node_modules/**', 'examples/**', '.cache/**', 'docs/**', '*.js', 'test/ui/artifacts/**'] },
+	{
+		// tests, benchmarks and scripts: TypeScript's recommended rules; they run under Node, so the
+		// community-node rules (no process, no setTimeout, NodeApiError …) do not apply to them
+		files: ['test/**/*.ts', 'scripts/**/*.ts'],
+		languageOptions: { parser: tsParser, parserOptions: { sourceType: 'module' } },
+		plugins: { '@typescript-eslint': tsPlugin },
+		rules: {
+			...tsPlugin.configs['eslint-recommended'].overrides[0].rules,
+			...tsPlugin.configs.recommended.rules,
+			// unused arguments named with a leading underscore say "required by the signature"
+			'@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+		},
+	},
 	{
 		files: ['package.json'],
 		languageOptions: { parser: jsoncParser },

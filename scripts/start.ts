@@ -8,14 +8,14 @@
  *
  * To use a real tenant instead of the sandbox, set DINGTALK_BASE_URL (e.g. https://oapi.dingtalk.com),
  * DINGTALK_APP_KEY and DINGTALK_APP_SECRET. Other settings: N8N_PORT (5678), SANDBOX_PORT (8787),
- * N8N_VERSION (2.41.1).
+ * N8N_VERSION (the first of scripts/n8n-versions.json).
  */
 import { execFileSync } from 'child_process';
 import type { ChildProcess } from 'child_process';
 import fs from 'fs';
 import path from 'path';
 
-import { createRunner, importCredentials, importWorkflows, installN8n, packPackage, prepareUserFolder, ROOT, startN8n } from './n8n';
+import { createRunner, DEFAULT_N8N_VERSION, importCredentials, importWorkflows, installN8n, packPackage, prepareUserFolder, ROOT, startN8n } from './n8n';
 import type { N8nRunner } from './n8n';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -72,16 +72,13 @@ export async function startSetup(options: SetupOptions = {}): Promise<Setup> {
 	}
 
 	try {
-		console.log(`Preparing n8n ${process.env.N8N_VERSION ?? '2.41.1'} (the first run installs it into .cache/, a few minutes)...`);
-		const install = installN8n(process.env.N8N_VERSION ?? '2.41.1');
+		const version = process.env.N8N_VERSION ?? DEFAULT_N8N_VERSION;
+		console.log(`Preparing n8n ${version} (the first run installs it into .cache/, a few minutes)...`);
+		const install = installN8n(version);
 		fs.mkdirSync(userFolder, { recursive: true });
 		prepareUserFolder(userFolder, tarball);
 		fs.rmSync(path.dirname(tarball), { recursive: true, force: true });
-		const runner = await createRunner(install, userFolder);
-		if (n8nPort) {
-			runner.port = n8nPort;
-			runner.env.N8N_PORT = String(n8nPort);
-		}
+		const runner = await createRunner(install, userFolder, n8nPort);
 		runner.env.N8N_LOG_LEVEL = 'info';
 		await importCredentials(runner, [
 			{ id: 'dtSandboxCred01', name: realTenant ? 'DingTalk' : 'DingTalk sandbox', type: 'dingTalkApi', data: credentialData },

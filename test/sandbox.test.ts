@@ -1,5 +1,5 @@
 /**
- * The sandbox checked against ../shared/dingtalk-api.md with plain HTTP requests on 127.0.0.1 (no
+ * The sandbox checked against the project's DingTalk API notes (dingtalk-api.md, kept beside the repository) with plain HTTP requests on 127.0.0.1 (no
  * node code involved): tokens, HTTP 200 on failures, the contact rules, paging, and the knobs.
  */
 import http from 'http';

@@ -6,7 +6,7 @@
  * so its CPU time and peak memory are its own. Only 127.0.0.1 is used.
  *
  * Options (environment): BENCH_RUNS (runs per row, default 3), N8N_NODES_BASE (n8n-nodes-base of a
- * cached n8n, default .cache/n8n-2.41.1/node_modules/n8n-nodes-base; rows needing it are skipped
+ * cached n8n, default .cache/n8n-<the first of scripts/n8n-versions.json>/node_modules/n8n-nodes-base; rows needing it are skipped
  * when it is missing), BENCH_ONLY (comma list of scenario ids; the DingTalk Trigger rows are
  * "trigger" and "trigger-jitter", in test/bench/trigger.ts).
  */
@@ -16,6 +16,7 @@ import os from 'os';
 import path from 'path';
 import type { IDataObject } from 'n8n-workflow';
 
+import { DEFAULT_N8N_VERSION } from '../../scripts/n8n';
 import { median } from './common';
 import type { ScenarioInput, ScenarioOutput } from './scenario';
 import { TRIGGER_TABLE_HEADER, triggerRows } from './trigger';
@@ -26,7 +27,7 @@ const { startSandbox, SEED } = require('../sandbox/server');
 const ROOT = path.resolve(__dirname, '../..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const N8N_NODES_BASE =
-	process.env.N8N_NODES_BASE ?? path.join(ROOT, '.cache/n8n-2.41.1/node_modules/n8n-nodes-base');
+	process.env.N8N_NODES_BASE ?? path.join(ROOT, `.cache/n8n-${DEFAULT_N8N_VERSION}/node_modules/n8n-nodes-base`);
 const ONLY = process.env.BENCH_ONLY?.split(',');
 const UPDATE = '/topapi/extcontact/update';
 const CHILD_TIMEOUT_MS = 10 * 60 * 1000;

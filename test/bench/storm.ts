@@ -21,7 +21,7 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 
-import { installN8n, packPackage, ROOT } from '../../scripts/n8n';
+import { DEFAULT_N8N_VERSION, installN8n, packPackage, ROOT } from '../../scripts/n8n';
 import { installDebianPackages, serviceFolder, startPostgres, startRedis } from '../../scripts/services';
 import type { StormNode } from '../storm';
 import { credentialFor, fetchToken, fireStorm, prepareCluster, settle, stormBodies, stormWorkflows, tallyStorm, UPDATE } from '../storm';
@@ -32,7 +32,7 @@ const { startSandbox, SEED } = require('../sandbox/server');
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const CALLS = Number(process.env.STORM_CALLS ?? 300);
 const ONLY = process.env.BENCH_ONLY?.split(',');
-const VERSION = process.env.N8N_VERSION ?? '2.41.1';
+const VERSION = process.env.N8N_VERSION ?? DEFAULT_N8N_VERSION;
 const QUOTA = 20;
 const LATENCY_MS = 30;
 

@@ -12,7 +12,7 @@
  */
 import assert from 'assert';
 
-import { installN8n } from '../../scripts/n8n';
+import { DEFAULT_N8N_VERSION, installN8n } from '../../scripts/n8n';
 import type { N8nInstall } from '../../scripts/n8n';
 import { installDebianPackages, serviceFolder, startPostgres, startRedis } from '../../scripts/services';
 import type { Postgres, Service } from '../../scripts/services';
@@ -34,7 +34,7 @@ const { startSandbox, SEED } = require('../sandbox/server');
 
 type Check = (name: string, body: () => Promise<void> | void) => Promise<void>;
 
-const VERSION = '2.41.1';
+const VERSION = DEFAULT_N8N_VERSION;
 const STORM_CALLS = 60;
 const QUOTA = 20;
 /** a refusal now and then is how the node finds the quota's edge; many would mean it does not share */

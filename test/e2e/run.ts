@@ -1,6 +1,6 @@
 /**
  * `npm run test:e2e`: the packed package inside real n8n (`n8n execute`), against the sandbox.
- * For each n8n version in N8N_VERSIONS (default "2.41.1 2.8.4"): install n8n into .cache (reused),
+ * For each n8n version in N8N_VERSIONS (default: scripts/n8n-versions.json): install n8n into .cache (reused),
  * install the tarball as a community package in a fresh user folder, import a credential and
  * workflows, run them, and check what n8n output and what the sandbox received.
  * Then, with n8n 2.41.1, webhook storms in one n8n and in queue mode (./queue.ts).
@@ -23,6 +23,7 @@ import {
 	prepareUserFolder,
 	ROOT,
 	tarballFiles,
+	TESTED_N8N_VERSIONS,
 } from '../../scripts/n8n';
 import type { Execution, N8nRunner } from '../../scripts/n8n';
 import { queueChecks } from './queue';
@@ -33,7 +34,7 @@ const { startSandbox, SEED } = require('../sandbox/server');
 
 type Json = Record<string, unknown>;
 
-const VERSIONS = (process.env.N8N_VERSIONS ?? '2.41.1 2.8.4').split(/\s+/).filter(Boolean);
+const VERSIONS = process.env.N8N_VERSIONS ? process.env.N8N_VERSIONS.split(/\s+/).filter(Boolean) : TESTED_N8N_VERSIONS;
 /** the trigger's checks wait for n8n's minute-by-minute polls (about two minutes per version) */
 const TRIGGER_VERSIONS = (process.env.N8N_TRIGGER_VERSIONS ?? VERSIONS.join(' ')).split(/\s+/).filter(Boolean);
 const CREDENTIAL = { id: 'dtSandboxCred01', name: 'DingTalk sandbox' };

@@ -1,5 +1,5 @@
 /**
- * A credentials helper that behaves like n8n's server (packages/cli credentials-helper): it keeps
+ * A credentials helper that behaves like n8n's server (n8n's CredentialsHelper, in the n8n package's dist/credentials-helper.js): it keeps
  * credentials by id, hands out a fresh copy on every read (the server re-reads its database), runs
  * `preAuthentication` when the expirable property is empty or expired and saves what it returns,
  * and applies the credential type's `authenticate` to requests.
@@ -99,7 +99,7 @@ export class TestCredentialsHelper extends ICredentialsHelper {
 
 	async updateCredentialsOauthTokenData(): Promise<void> {}
 
-	/** The server's rule, to the letter: see packages/cli/src/credentials-helper.ts. */
+	/** The server's rule, to the letter: see n8n's dist/credentials-helper.js (preAuthentication). */
 	async preAuthentication(
 		helpers: IHttpRequestHelper,
 		credentials: ICredentialDataDecryptedObject,

@@ -1,5 +1,5 @@
 /**
- * DingTalk's rules for the calls the sandbox serves, written from ../../../shared/dingtalk-api.md
+ * DingTalk's rules for the calls the sandbox serves, written from the project's DingTalk API notes (dingtalk-api.md, kept beside the repository)
  * (and never from the node's code, so that the two can disagree and a test then fails): the paths,
  * the error codes of the page's table, what each call accepts and what it answers.
  *

@@ -1,6 +1,6 @@
 /**
  * A local stand-in for DingTalk's server API (oapi.dingtalk.com), written from
- * ../../../shared/dingtalk-api.md: gettoken, the external-contact calls, users and departments,
+ * the project's DingTalk API notes (dingtalk-api.md, kept beside the repository): gettoken, the external-contact calls, users and departments,
  * DingTalk's error codes, both body encodings, HTTP 200 even on failure. DingTalk's rules are in
  * ./api.ts; this file serves them over HTTP on 127.0.0.1, logs every request and injects faults.
  * No dependencies beyond Node, so tests, the benchmark, the e2e run and `npm start` can all use it.

@@ -1,7 +1,7 @@
 /**
  * Turning what users map into fields (often spreadsheet strings) into the values DingTalk expects.
  * Every function throws InvalidValueError with a message meant for the person who built the
- * workflow; the router adds the item index and the field's name.
+ * workflow; helpers/parameters.ts adds the item index and the field's name.
  */
 
 export class InvalidValueError extends Error {

@@ -1,6 +1,7 @@
 /**
  * What DingTalk's errcodes mean and what the node does about them.
- * Source: ../shared/dingtalk-api.md (DingTalk's documentation, "Error codes" table).
+ * Source: DingTalk's server API documentation, "Error codes" (open.dingtalk.com), as the project's
+ * API notes summarise it.
  */
 
 /** How the transport reacts to an errcode. */
