@@ -15,17 +15,12 @@ const QUOTA = 10;
 const EXECUTIONS = 50;
 /** the node set to the app's quota, as the README tells users to */
 const PARAMETERS: IDataObject = { ...UPDATE_FROM_JSON, options: { requestsPerSecond: QUOTA } };
-/** The issue's target: at most 2% of the calls refused with 90018 (1 of 50). */
-const REFUSAL_TARGET = 0.02;
 /**
- * KNOWN MISS, asserted instead of the target until the limiter rewrite lands: measured here with
- * other work on the CPU, 0-4 of 50-54 calls were refused (up to 7%). Two causes in the node: the
- * limiter records when a call was scheduled to start, not when its timer actually fired, so a
- * stalled event loop sends several calls together; and the call that fetches the token takes its
- * slot before the fetch, so it reaches DingTalk one token round trip later than its slot says.
- * Each storm prints its figure and says when the target was missed.
+ * The issue's target: at most 2% of the calls refused with 90018 (1 of 50). The limiter holds each
+ * call's place until a second after its answer, so neither a stalled event loop nor the round trip
+ * of the token fetch ahead of the first call lets more than QUOTA calls reach DingTalk in a second.
  */
-const REFUSAL_BOUND_TODAY = 0.1;
+const REFUSAL_TARGET = 0.02;
 
 let first: Sandbox;
 let second: Sandbox;
@@ -93,14 +88,12 @@ function tally(sandbox: Sandbox, count: number) {
 	};
 }
 
-/** Prints a storm's figures (and whether the refusal target was met), then checks what must hold. */
+/** Prints a storm's figures, then checks them: nothing lost or applied twice, few refusals. */
 function expectNothingLostAndFewRefusals(label: string, figures: ReturnType<typeof tally>, wallMs: number): void {
-	const target = Math.floor(figures.calls * REFUSAL_TARGET);
-	const verdict = figures.refused <= target ? 'target met' : `TARGET MISSED: more than ${target} refused`;
-	console.log(`${label}: ${(wallMs / 1000).toFixed(2)} s, ${JSON.stringify(figures)}, ${verdict}`);
+	console.log(`${label}: ${(wallMs / 1000).toFixed(2)} s, ${JSON.stringify(figures)}`);
 	expect(figures.lost).toBe(0);
 	expect(figures.duplicated).toBe(0);
-	expect(figures.refused).toBeLessThanOrEqual(Math.floor(figures.calls * REFUSAL_BOUND_TODAY));
+	expect(figures.refused).toBeLessThanOrEqual(Math.floor(figures.calls * REFUSAL_TARGET));
 }
 
 function expectEachSucceeded(results: RunResult[]): void {
@@ -110,7 +103,7 @@ function expectEachSucceeded(results: RunResult[]): void {
 	}
 }
 
-it(`${EXECUTIONS} executions of one item at once against a quota of ${QUOTA}/s: none lost, few refused`, async () => {
+it(`${EXECUTIONS} executions of one item at once against a quota of ${QUOTA}/s: none lost, at most 2% of calls refused`, async () => {
 	const { results, wallMs } = await storm(first, EXECUTIONS, await storedToken(first));
 	expectEachSucceeded(results);
 	const figures = tally(first, EXECUTIONS);
@@ -120,7 +113,7 @@ it(`${EXECUTIONS} executions of one item at once against a quota of ${QUOTA}/s: 
 	expect(wallMs).toBeGreaterThanOrEqual(((EXECUTIONS - QUOTA) / QUOTA) * 1000);
 }, 60_000);
 
-it(`${EXECUTIONS} executions at once with no token yet: one token fetch for all, none lost`, async () => {
+it(`${EXECUTIONS} executions at once with no token yet: one token fetch for all, none lost, at most 2% refused`, async () => {
 	const { results, wallMs } = await storm(first, EXECUTIONS);
 	expectEachSucceeded(results);
 	const figures = tally(first, EXECUTIONS);
