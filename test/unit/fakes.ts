@@ -54,6 +54,8 @@ export interface SentRequest {
 	params: IDataObject;
 	/** the fake time the request was sent at */
 	at: number;
+	/** how the node asked n8n to send it */
+	options: IHttpRequestOptions;
 }
 
 function parseForm(body: unknown): IDataObject {
@@ -105,6 +107,7 @@ export class FakeDingTalk {
 			query: { ...Object.fromEntries(url.searchParams), ...((options.qs as IDataObject | undefined) ?? {}) },
 			params: parseForm(options.body),
 			at: Date.now(),
+			options,
 		};
 		this.requests.push(request);
 		const reply =
