@@ -222,6 +222,16 @@ export function useFakeClock(start = Date.UTC(2026, 0, 1)): void {
 	jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'], now: start });
 }
 
+/** What `run` throws, or undefined when it returns. */
+export function thrown(run: () => unknown): (Error & IDataObject) | undefined {
+	try {
+		run();
+	} catch (error) {
+		return error as Error & IDataObject;
+	}
+	return undefined;
+}
+
 /** The error a promise rejects with (fails the test when it resolves). */
 export async function rejection(promise: Promise<unknown>): Promise<Error & IDataObject> {
 	try {

@@ -3,28 +3,21 @@
  * inexact numbers, bigint, JSON-looking lists with quotes, and the digit rules of ids, mobiles and
  * country codes.
  */
-import {
-	InvalidValueError,
-	MAX_IDS_PER_LIST,
-	parseMobile,
-	parseNumericIdList,
-	parseSingleId,
-	parseStateCode,
-	parseStringIdList,
-	parseText,
-} from '../../nodes/DingTalk/helpers/values';
+import * as values from '../../nodes/DingTalk/helpers/values';
+import { thrown } from './fakes';
+
+const { InvalidValueError, MAX_IDS_PER_LIST, parseMobile, parseNumericIdList, parseSingleId, parseStateCode, parseStringIdList, parseText } = values;
 
 /** The message `parse(value)` fails with, or 'accepted'. */
-function messageOf(parse: (value: unknown) => unknown, value: unknown): string {
-	try {
-		parse(value);
-	} catch (error) {
+const messageOf = (parse: (value: unknown) => unknown, value: unknown): string => thrown(() => parse(value))?.message ?? 'accepted';
+
+it('every refusal is an InvalidValueError, for the caller to name the item and the field', () => {
+	for (const refuse of [() => parseSingleId({}), () => parseMobile('1'), () => parseStateCode('x'), () => parseNumericIdList('0'), () => parseText([])]) {
+		const error = thrown(refuse);
 		expect(error).toBeInstanceOf(InvalidValueError);
-		expect((error as Error).name).toBe('InvalidValueError');
-		return (error as Error).message;
+		expect(error?.name).toBe('InvalidValueError');
 	}
-	return 'accepted';
-}
+});
 
 describe('ids given as numbers', () => {
 	it.each<[unknown, string]>([
