@@ -8,6 +8,7 @@ import type { Attempt } from '../../nodes/DingTalk/transport/answer';
 import { HTML_BAN_WAIT_SECONDS, readAnswer } from '../../nodes/DingTalk/transport/answer';
 import { checkedBaseUrl, DEFAULT_BASE_URL, InvalidBaseUrlError, normalizeBaseUrl } from '../../nodes/DingTalk/transport/baseUrl';
 import { REDACTED, Redactor } from '../../nodes/DingTalk/transport/redact';
+import { thrown } from './fakes';
 
 const none = new Redactor([]);
 
@@ -121,16 +122,9 @@ describe('Base URL', () => {
 	});
 
 	it('what is wrong is said in full', () => {
-		const message = (given: unknown) => {
-			try {
-				checkedBaseUrl(given);
-			} catch (error) {
-				expect(error).toBeInstanceOf(InvalidBaseUrlError);
-				expect((error as Error).name).toBe('InvalidBaseUrlError');
-				return (error as Error).message;
-			}
-			return 'accepted';
-		};
+		const message = (given: unknown) => thrown(() => checkedBaseUrl(given))?.message ?? 'accepted';
+		expect(thrown(() => checkedBaseUrl('ftp://x'))).toBeInstanceOf(InvalidBaseUrlError);
+		expect(thrown(() => checkedBaseUrl(1))?.name).toBe('InvalidBaseUrlError');
 		const tail = 'Use https://oapi.dingtalk.com, or https://oapi.dingtalk.io for international tenants.';
 		expect(message(42)).toBe(`The Base URL in the DingTalk API credential is not text. ${tail}`);
 		expect(message({})).toBe(`The Base URL in the DingTalk API credential is not text. ${tail}`);

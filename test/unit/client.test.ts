@@ -73,6 +73,15 @@ describe('what is sent', () => {
 		expect(dingTalk.calls(UPDATE)).toEqual([
 			expect.objectContaining({ method: 'POST', query: { access_token: 'token-1' }, params: { contact: { user_id: 'u1' } } }),
 		]);
+		// as a stream with the full response, whatever its status: the client reads it itself
+		expect(dingTalk.calls(UPDATE)[0].options).toMatchObject({
+			url: `${BASE_URL}${UPDATE}`,
+			headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+			encoding: 'stream',
+			returnFullResponse: true,
+			ignoreHttpStatusErrors: true,
+			timeout: 30_000,
+		});
 	});
 
 	it('errcode "0" as a string is success, read back as the number', async () => {
@@ -147,6 +156,11 @@ describe('retries: which answers, and how often', () => {
 		expect(lost.context).toEqual({ itemIndex: 4 });
 		expect(lost.description).toMatch(/may have reached DingTalk/);
 		expect(mayHaveTakenEffect(lost)).toBe(true);
+
+		const unreadable = await failure([{ status: 200, text: 'hello' }]);
+		expect(unreadable.description).toBe(
+			`Check the Base URL in the DingTalk API credential (https://oapi.dingtalk.com, or https://oapi.dingtalk.io for international tenants). ${BASE_URL}${UPDATE} answered with HTTP 200: "hello"`,
+		);
 
 		const refused = await failure([errcode(60121)]);
 		expect(refused.context).toEqual({ itemIndex: 4 });

@@ -54,6 +54,8 @@ export interface SentRequest {
 	params: IDataObject;
 	/** the fake time the request was sent at */
 	at: number;
+	/** how the node asked n8n to send it */
+	options: IHttpRequestOptions;
 }
 
 function parseForm(body: unknown): IDataObject {
@@ -105,6 +107,7 @@ export class FakeDingTalk {
 			query: { ...Object.fromEntries(url.searchParams), ...((options.qs as IDataObject | undefined) ?? {}) },
 			params: parseForm(options.body),
 			at: Date.now(),
+			options,
 		};
 		this.requests.push(request);
 		const reply =
@@ -217,6 +220,16 @@ export async function settle<T>(promise: Promise<T>, maxSteps = 5000): Promise<T
 /** Fake timers that leave setImmediate real, so that `settle` can let real I/O through. */
 export function useFakeClock(start = Date.UTC(2026, 0, 1)): void {
 	jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'], now: start });
+}
+
+/** What `run` throws, or undefined when it returns. */
+export function thrown(run: () => unknown): (Error & IDataObject) | undefined {
+	try {
+		run();
+	} catch (error) {
+		return error as Error & IDataObject;
+	}
+	return undefined;
 }
 
 /** The error a promise rejects with (fails the test when it resolves). */

@@ -8,20 +8,13 @@ import { forEachConcurrently } from '../../nodes/DingTalk/helpers/concurrency';
 import { mergeContact, readContact } from '../../nodes/DingTalk/helpers/contact';
 import { parseValue, readParameter } from '../../nodes/DingTalk/helpers/parameters';
 import { parseSingleId } from '../../nodes/DingTalk/helpers/values';
-import { fakeContext, FakeDingTalk, rejection } from './fakes';
+import { fakeContext, FakeDingTalk, rejection, thrown } from './fakes';
 
 const locator = (value: unknown) => ({ __rl: true, mode: 'id', value });
 const context = (parameters: IDataObject) => fakeContext({ dingTalk: new FakeDingTalk(), parameters });
 
 /** The message of what `read` throws, or 'no error'. */
-function errorOf(read: () => unknown): string {
-	try {
-		read();
-	} catch (error) {
-		return (error as Error).message;
-	}
-	return 'no error';
-}
+const errorOf = (read: () => unknown): string => thrown(read)?.message ?? 'no error';
 
 describe('readParameter', () => {
 	it('resource locators are read as the id they hold; other parameters as they are', () => {
@@ -34,17 +27,10 @@ describe('readParameter', () => {
 
 	it('a value that does not parse fails naming the item and the field', () => {
 		const given = context({ contactId: locator('a,b') });
-		const error = (() => {
-			try {
-				readParameter(given, 5, 'contactId', 'External Contact', parseSingleId);
-			} catch (thrown) {
-				return thrown as Error & IDataObject;
-			}
-			throw new Error('no error');
-		})();
-		expect(error.message).toBe('Item 5: "External Contact" "a,b" must be a single id');
-		expect(error.description).toBe('Fix the value mapped into "External Contact" for item 5 (counting from 0). Nothing was sent to DingTalk for this item.');
-		expect(error.context).toMatchObject({ itemIndex: 5 });
+		const error = thrown(() => readParameter(given, 5, 'contactId', 'External Contact', parseSingleId));
+		expect(error?.message).toBe('Item 5: "External Contact" "a,b" must be a single id');
+		expect(error?.description).toBe('Fix the value mapped into "External Contact" for item 5 (counting from 0). Nothing was sent to DingTalk for this item.');
+		expect(error?.context).toMatchObject({ itemIndex: 5 });
 		expect(parseValue(given, 0, 'X', (value) => `parsed ${String(value)}`, 'v')).toBe('parsed v');
 	});
 });

@@ -1,0 +1,26 @@
+// @ts-check
+/**
+ * Mutation testing (npm run mutate): Stryker changes the node's code one small mistake at a time
+ * and runs the unit tests against each change; a change no test notices is a "survivor".
+ * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
+ */
+export default {
+	testRunner: 'jest',
+	jest: { configFile: 'jest.mutation.config.js' },
+	checkers: ['typescript'],
+	// the checker compiles the package alone (as the build does), not the tests and n8n-core's types;
+	// a mutant's type errors show in its file and the files that import it (assumeChangesOnlyAffectDirectDependencies)
+	tsconfigFile: 'tsconfig.mutation.json',
+	coverageAnalysis: 'perTest',
+	concurrency: 2,
+	mutate: ['nodes/**/*.ts', 'credentials/**/*.ts'],
+	plugins: ['@stryker-mutator/*', './scripts/stryker-ignore-descriptions.mjs'],
+	ignorers: ['node-descriptions'],
+	// the clear-text table per file; scripts/mutate.mjs lists the survivors and the score per folder
+	reporters: ['clear-text', 'progress', 'json', 'html'],
+	clearTextReporter: { allowColor: false, logTests: false, reportMutants: false },
+	jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+	htmlReporter: { fileName: 'reports/mutation/mutation.html' },
+	tempDirName: '.stryker-tmp',
+	cleanTempDir: 'always',
+};
