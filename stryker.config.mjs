@@ -12,6 +12,12 @@ export default {
 	// a mutant's type errors show in its file and the files that import it (assumeChangesOnlyAffectDirectDependencies)
 	tsconfigFile: 'tsconfig.mutation.json',
 	coverageAnalysis: 'perTest',
+	// Static mutants (module-level tables: the errcode table, the network codes that cannot have
+	// been delivered, the keys update accepts …) cannot be traced to single tests: each one runs
+	// every test file, and the 200 of them took half of the run. They are left out here (listed as
+	// Ignored in the report) to keep the run within 25 minutes; the errcode table has a table test
+	// of its own. MUTATE_STATIC=1 npm run mutate tests them too (it takes about twice as long).
+	ignoreStatic: process.env.MUTATE_STATIC !== '1',
 	concurrency: 2,
 	mutate: ['nodes/**/*.ts', 'credentials/**/*.ts'],
 	plugins: ['@stryker-mutator/*', './scripts/stryker-ignore-descriptions.mjs'],
