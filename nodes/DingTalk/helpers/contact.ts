@@ -1,5 +1,6 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
+import { UPDATABLE_KEYS } from './contactKeys';
 import { parseValue, readParameter } from './parameters';
 import {
 	InvalidValueError,
@@ -77,23 +78,11 @@ export function readContact(
 	return contact;
 }
 
-/** The keys update accepts besides user_id (read back under the same names). */
-const WRITABLE_KEYS = [
-	'name',
-	'follower_user_id',
-	'label_ids',
-	'title',
-	'address',
-	'remark',
-	'company_name',
-	'share_dept_ids',
-	'share_user_ids',
-];
 
 /** For Update in merge mode: the current contact's values wherever the item gives none. */
 export function mergeContact(current: IDataObject, given: IDataObject): IDataObject {
 	const merged: IDataObject = { user_id: given.user_id };
-	for (const key of WRITABLE_KEYS) {
+	for (const key of UPDATABLE_KEYS) {
 		const value = given[key] ?? current[key];
 		const empty = value === undefined || value === null || value === '' || (Array.isArray(value) && value.length === 0);
 		if (!empty) merged[key] = value;

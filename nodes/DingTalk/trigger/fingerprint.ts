@@ -1,5 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
+import { CONTACT_KEYS } from '../helpers/contactKeys';
+
 /**
  * What the trigger remembers of each external contact between polls, in at most 64 bytes of the
  * workflow's static data (as JSON, UTF-8): 10,000 contacts take at most 640 KB.
@@ -24,20 +26,7 @@ import type { IDataObject } from 'n8n-workflow';
  */
 
 /** DingTalk's contact keys as extcontact/list returns them, in slot order (`userid` is the key). */
-export const FIELDS = [
-	'name',
-	'follower_user_id',
-	'label_ids',
-	'state_code',
-	'mobile',
-	'title',
-	'address',
-	'remark',
-	'company_name',
-	'share_dept_ids',
-	'share_user_ids',
-	'email',
-] as const;
+export const FIELDS = CONTACT_KEYS;
 
 const KNOWN = new Set<string>([...FIELDS, 'userid']);
 export const MAX_RECORD_BYTES = 64;
