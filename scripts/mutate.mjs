@@ -22,7 +22,8 @@ const FOLDERS = [
 	'nodes/DingTalk/helpers',
 	'nodes/DingTalk/actions',
 	'nodes/DingTalk/methods',
-	'nodes/DingTalk (DingTalk.node.ts)',
+	'nodes/DingTalk/trigger',
+	'nodes/DingTalk (the node files)',
 	'credentials',
 ];
 
@@ -47,8 +48,8 @@ const UNDETECTED = new Set(['Survived', 'NoCoverage']);
 
 function folderOf(file) {
 	if (file.startsWith('credentials/')) return 'credentials';
-	const match = /^nodes\/DingTalk\/(transport|helpers|actions|methods)\//.exec(file);
-	return match ? `nodes/DingTalk/${match[1]}` : 'nodes/DingTalk (DingTalk.node.ts)';
+	const match = /^nodes\/DingTalk\/(transport|helpers|actions|methods|trigger)\//.exec(file);
+	return match ? `nodes/DingTalk/${match[1]}` : 'nodes/DingTalk (the node files)';
 }
 
 const tally = new Map();

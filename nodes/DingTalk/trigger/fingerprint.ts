@@ -138,7 +138,7 @@ function jsonBytes(char: string): number {
 	if (code < 0x20) return 6;
 	if (code < 0x80) return 1;
 	if (code < 0x800) return 2;
-	if (code >= 0xd800 && code <= 0xdfff) return 6; // a lone surrogate: \uXXX *   16-character id: four Chinese characters, or "John Smith"), so that a removal can say who
+	if (code >= 0xd800 && code <= 0xdfff) return 6; // a lone surrogate: \uXXXX
 	return code < 0x10000 ? 3 : 4;
 }
 
