@@ -12,6 +12,7 @@ import type {
 	ILoadOptionsFunctions,
 	IN8nHttpFullResponse,
 	INode,
+	IPollFunctions,
 } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
@@ -240,4 +241,26 @@ export async function rejection(promise: Promise<unknown>): Promise<Error & IDat
 		return error as Error & IDataObject;
 	}
 	throw new Error('expected a rejection, got a result');
+}
+
+export interface FakePollOptions extends FakeRunOptions {
+	/** the workflow's static data, kept by the caller between polls */
+	staticData: IDataObject;
+	/** 'trigger' (an active workflow's poll, the default) or 'manual' ("Fetch test event") */
+	mode?: 'trigger' | 'manual';
+	/** n8n's time budget for a poll; omitted: n8n gives none (n8n 2.8 has no such function) */
+	budgetMs?: number | (() => number);
+}
+
+/** A poll context: parameters are read without an item index, as n8n's PollContext reads them. */
+export function fakePollContext(options: FakePollOptions): IPollFunctions {
+	const base = fakeContext(options);
+	const { budgetMs } = options;
+	return {
+		...base,
+		getNodeParameter: (name: string, fallback?: unknown) => base.getNodeParameter(name, 0, fallback),
+		getMode: () => options.mode ?? 'trigger',
+		getWorkflowStaticData: () => options.staticData,
+		...(budgetMs === undefined ? {} : { getPollBudgetMs: typeof budgetMs === 'function' ? budgetMs : () => budgetMs }),
+	} as unknown as IPollFunctions;
 }

@@ -67,7 +67,7 @@ describe('the kept name fills the 64 bytes as the saved JSON counts them', () =>
 	const jsonBytesOf = (char: string) => Buffer.byteLength(JSON.stringify(char)) - 2;
 
 	it('each kind of character: as many as fit, and one more would not', () => {
-		const kinds = ['a', '"', '\\', '\u0080', 'é', '\u07ff', '\u0800', '中', '\ud7ff', '\ud800', '\udfff', '\ue000', '\uffff', '😀'];
+		const kinds = ['a', '"', '\\', '\u0080', 'é', '\u07ff', '\u0800', '中', '\ud7ff', '\ud800', '\udfff', '\ue000', '\uffff', '\u{10000}', '😀'];
 		for (const char of kinds) {
 			const record = recordOf({ userid: 'c1', name: char.repeat(40) }, false);
 			const parsed = parseRecord(record)!;
@@ -123,6 +123,23 @@ describe('the hashes', () => {
 		const before = recordOf(withExtra, false);
 		const edited = { ...withExtra, title: 'Buyer' };
 		expect(changedFields(before, recordOf(edited, false), edited)).toEqual(['title']);
+	});
+
+	it('values compare as the same after normalising: empty forms, key order, set order, nested values', () => {
+		const same = (a: IDataObject, b: IDataObject) => changedFields(recordOf({ ...contact, ...a }, false), recordOf({ ...contact, ...b }, false), { ...contact, ...b });
+		expect(same({ remark: '' }, { remark: null })).toBeUndefined();
+		expect(same({ share_user_ids: [] }, { share_user_ids: undefined })).toBeUndefined();
+		expect(same({ extra: { b: 1, a: [2, 1] } }, { extra: { a: [1, 2], b: '1' } })).toBeUndefined();
+		expect(same({ first: 1, second: 2 }, { second: 2, first: 1 })).toBeUndefined();
+		expect(same({ extra: [{ a: 1 }, { b: 2 }] }, { extra: [{ b: 2 }, { a: 1 }] })).toBeUndefined();
+		// and differ when they do
+		expect(same({ extra: [{ a: 1 }] }, { extra: [{ a: 2 }] })).toEqual(['extra']);
+		expect(same({ extra: { a: 1 } }, { extra: { a: 1, b: 2 } })).toEqual(['extra']);
+		expect(same({ share_user_ids: [] }, { share_user_ids: [''] })).toEqual(['share_user_ids']);
+		// other keys are told apart by key as well as by value
+		expect(same({ a: '1b=2' }, { a: '1', b: '2' })).toEqual(['a', 'b']);
+		// several other keys are named in order
+		expect(same({}, { zeta: 1, alpha: 2 })).toEqual(['alpha', 'zeta']);
 	});
 
 	it('a whole hash that changed with no slot changed (a slot collision) names every field', () => {

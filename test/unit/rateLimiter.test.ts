@@ -158,6 +158,26 @@ describe('AdaptiveRateLimiter: a stopped execution', () => {
 		await startsExactlyAt(0, 1010);
 	});
 
+	it('a stop after some of an execution\'s calls started still ends the rest at once, and lets go of the signal', async () => {
+		const { clock, limiter } = limiterAt(10);
+		const stop = new AbortController();
+		const removed = jest.spyOn(stop.signal, 'removeEventListener');
+		const { startedAt, outcomes } = askFor(limiter, clock, 5, stop.signal);
+		await clock.advance(30);
+		expect(startedAt).toEqual([0, 25, undefined, undefined, undefined]);
+		expect(removed).not.toHaveBeenCalled();
+		stop.abort();
+		const settled = await Promise.allSettled(outcomes);
+		expect(settled.map((outcome) => outcome.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'rejected', 'rejected']);
+		// the listener went with the calls: another stop would find nothing to end
+		const later = new AbortController();
+		const laterRemoved = jest.spyOn(later.signal, 'removeEventListener');
+		const { startedAt: laterStarted } = askFor(limiter, clock, 3, later.signal);
+		await clock.advance(200);
+		expect(laterStarted.every((at) => at !== undefined)).toBe(true);
+		expect(laterRemoved).toHaveBeenCalledWith('abort', expect.any(Function));
+	});
+
 	it('refuses at once when already stopped', async () => {
 		const { clock, limiter } = limiterAt(10);
 		const stop = new AbortController();
@@ -229,6 +249,40 @@ describe('AdaptiveRateLimiter: adapting to refusals', () => {
 		await clock.advance(100);
 		limiter.onThrottled(); // refusals keep coming: halve, although the rate has just climbed
 		expect(limiter.rate).toBe(8);
+	});
+
+	it('climbs once per second however many answers come, by at least one call per second', async () => {
+		const { clock, limiter } = limiterAt(100);
+		limiter.onThrottled();
+		expect(limiter.rate).toBe(75);
+		await clock.advance(1_000);
+		for (let answer = 0; answer < 5; answer++) limiter.onSuccess();
+		// a twentieth of 100
+		expect(limiter.rate).toBe(80);
+		await clock.advance(999);
+		limiter.onSuccess();
+		expect(limiter.rate).toBe(80);
+		await clock.advance(1);
+		limiter.onSuccess();
+		expect(limiter.rate).toBe(85);
+
+		const small = new AdaptiveRateLimiter(10, clock);
+		small.onThrottled();
+		await clock.advance(1_000);
+		small.onSuccess();
+		// a twentieth of 10 is half a call: one
+		expect(small.rate).toBe(8.5);
+	});
+
+	it('a refusal 5 s after the previous one is a lone one', async () => {
+		const { clock, limiter } = limiterAt(20);
+		limiter.onThrottled();
+		await clock.advance(5_000);
+		limiter.onThrottled();
+		expect(limiter.rate).toBe(11.25);
+		await clock.advance(4_999);
+		limiter.onThrottled();
+		expect(limiter.rate).toBe(5.625);
 	});
 
 	it('never goes below one call per second, nor above a configured rate under one', async () => {

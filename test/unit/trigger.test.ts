@@ -1,68 +1,100 @@
 /**
- * The DingTalk Trigger's poll in memory, against the directory of directory.ts: baseline, the
- * changes between polls, the events and filters, "Fetch test event", the paging walk and its
- * overlap check, confirming removals, failures that change nothing, the poll budget. The same
- * behaviour runs through n8n-core's PollTriggerExecutor in test/trigger.test.ts; these are the fast
- * checks that mutation testing runs for every change.
+ * The DingTalk Trigger's poll in memory: baseline, the changes between polls, the events and
+ * filters, "Fetch test event", the paging walk and its overlap check, confirming removals, failures
+ * that change nothing, the poll budget. The same behaviour runs through n8n-core's
+ * PollTriggerExecutor in test/trigger.test.ts; these are the fast checks that mutation testing runs
+ * for every change.
+ *
+ * The poll reads DingTalk through trigger/contactList.ts only. Here a stand-in list answers from the
+ * directory of directory.ts, so these tests exercise the poll's own logic and leave the transport
+ * to its tests (contactList.test.ts runs the real list against the scripted DingTalk).
  */
-import type { IDataObject, INodeExecutionData, IPollFunctions } from 'n8n-workflow';
+import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+import { NodeApiError } from 'n8n-workflow';
 
 import { DingTalk } from '../../nodes/DingTalk/DingTalk.node';
 import { DingTalkTrigger } from '../../nodes/DingTalk/DingTalkTrigger.node';
-import { appSessions } from '../../nodes/DingTalk/transport/appSession';
+import type { RunOptions } from '../../nodes/DingTalk/actions/runOptions';
+import type { ContactList } from '../../nodes/DingTalk/trigger/contactList';
+import { PAGE_SIZE } from '../../nodes/DingTalk/trigger/contactList';
 import type { Directory } from './directory';
-import { contact, emptyDirectory, serve } from './directory';
-import type { Reply } from './fakes';
-import { errcode, fakeContext, FakeDingTalk, ok, rejection, settle, useFakeClock } from './fakes';
+import { contact, emptyDirectory } from './directory';
+import { fakePollContext, FakeDingTalk, NODE, rejection, settle, useFakeClock } from './fakes';
 
-const LIST = '/topapi/extcontact/list';
-const GET = '/topapi/extcontact/get';
+jest.mock('../../nodes/DingTalk/trigger/contactList', () => ({
+	...jest.requireActual('../../nodes/DingTalk/trigger/contactList'),
+	openContactList: (_context: unknown, options: RunOptions) => mockOpenList(options),
+}));
 
-let dingTalk: FakeDingTalk;
+/** What the stand-in list was asked, and how it answers. */
+interface ListState {
+	/** each page asked for: its offset, and the (fake) time it was asked at */
+	sent: Array<{ offset: number; at: number }>;
+	/** the ids looked up one by one */
+	finds: string[];
+	/** how long each answer takes (fake time) */
+	latencyMs: number;
+	inFlight: { now: number; most: number };
+	/** answers a page itself (its contacts, or an error to throw), or leaves it to the directory */
+	onPage?: (offset: number) => IDataObject[] | Error | undefined;
+	/** answers a lookup itself: the contact, undefined for "not found", or an error to throw */
+	onFind?: (userid: string) => IDataObject | undefined | Error;
+	/** the run options the poll opened the list with */
+	options?: RunOptions;
+}
+
 let directory: Directory;
+let list: ListState;
+
+function mockOpenList(options: RunOptions): ContactList {
+	list.options = options;
+	const answer = async <T>(value: T | Error): Promise<T> => {
+		list.inFlight.most = Math.max(list.inFlight.most, ++list.inFlight.now);
+		try {
+			await new Promise((resolve) => setTimeout(resolve, list.latencyMs));
+		} finally {
+			list.inFlight.now--;
+		}
+		if (value instanceof Error) throw value;
+		return value;
+	};
+	return {
+		readPage: async (offset) => {
+			list.sent.push({ offset, at: Date.now() });
+			// the page is what the list holds when it is asked for
+			return await answer(list.onPage?.(offset) ?? [...directory.contacts.values()].slice(offset, offset + PAGE_SIZE));
+		},
+		find: async (userid) => {
+			list.finds.push(userid);
+			return await answer(list.onFind ? list.onFind(userid) : directory.contacts.get(userid));
+		},
+	};
+}
+
+/** An empty directory and a list that answers at once. */
+function resetList(): void {
+	directory = emptyDirectory();
+	list = { sent: [], finds: [], latencyMs: 0, inFlight: { now: 0, most: 0 } };
+}
 
 beforeEach(() => {
-	appSessions.clear();
 	useFakeClock();
-	jest.spyOn(Math, 'random').mockReturnValue(0);
-	directory = emptyDirectory();
-	dingTalk = serve(new FakeDingTalk(), directory);
+	resetList();
 });
 
 afterEach(() => {
 	jest.useRealTimers();
-	jest.restoreAllMocks();
 });
 
-/** A new, empty DingTalk (for cases run one after another in a test). */
-function resetDingTalk(): void {
-	appSessions.clear();
-	directory = emptyDirectory();
-	dingTalk = serve(new FakeDingTalk(), directory);
+/** Pages answered from the directory, unless `first` answers a page (by its offset) itself. */
+function listWith(first: (offset: number) => IDataObject[] | Error | undefined): void {
+	list.onPage = first;
 }
 
-/** extcontact/list answered from the directory, unless `first` answers a page (by its offset) itself. */
-function listWith(first: (offset: number) => Reply | undefined): void {
-	dingTalk.on(LIST, ({ params }) => {
-		const offset = Number(params.offset);
-		return first(offset) ?? ok({ results: [...directory.contacts.values()].slice(offset, offset + Number(params.size)) });
-	});
-}
-
-/** DingTalk takes `ms` (fake time) to answer each call, so that calls overlap; counts them in flight. */
+/** Each answer takes `ms` (fake time), so that calls overlap; counts the calls in flight. */
 function answerAfter(ms: number): { most: number } {
-	const counts = { now: 0, most: 0 };
-	const answerAtOnce = dingTalk.handle.bind(dingTalk);
-	dingTalk.handle = async (request) => {
-		counts.most = Math.max(counts.most, ++counts.now);
-		try {
-			await new Promise((resolve) => setTimeout(resolve, ms));
-			return await answerAtOnce(request);
-		} finally {
-			counts.now--;
-		}
-	};
-	return counts;
+	list.latencyMs = ms;
+	return list.inFlight;
 }
 
 /** Puts contacts c1 … c`count` in the directory (in that order, which is DingTalk's list order). */
@@ -75,23 +107,22 @@ function addContacts(count: number, fields: IDataObject = {}): string[] {
 interface PollSetup {
 	parameters?: IDataObject;
 	mode?: 'trigger' | 'manual';
-	/** n8n's time budget for one poll (n8n 2.8 has none: the function is missing) */
 	budgetMs?: number | (() => number);
 }
 
-/** A trigger with its own static data, polled as n8n polls it (the parameters have no item index). */
+/** A trigger with its own static data, polled as n8n polls it. */
 function trigger(setup: PollSetup = {}) {
 	const staticData: IDataObject = {};
-	const contextFor = (overrides: PollSetup): IPollFunctions => {
+	const contextFor = (overrides: PollSetup) => {
 		const { parameters, mode, budgetMs } = { ...setup, ...overrides };
-		const base = fakeContext({ dingTalk, parameters: { events: ['added', 'updated', 'removed'], ...parameters } });
-		return {
-			...base,
-			getNodeParameter: (name: string, fallback?: unknown) => base.getNodeParameter(name, 0, fallback),
-			getMode: () => mode ?? 'trigger',
-			getWorkflowStaticData: () => staticData,
-			...(budgetMs === undefined ? {} : { getPollBudgetMs: typeof budgetMs === 'function' ? budgetMs : () => budgetMs }),
-		} as unknown as IPollFunctions;
+		return fakePollContext({
+			// the list above answers; nothing reaches this DingTalk
+			dingTalk: new FakeDingTalk(),
+			parameters: { events: ['added', 'updated', 'removed'], ...parameters },
+			staticData,
+			mode,
+			budgetMs,
+		});
 	};
 	return {
 		staticData,
@@ -103,9 +134,10 @@ function trigger(setup: PollSetup = {}) {
 /** [event, userid, changedFields] of each item. */
 const events = (output: INodeExecutionData[][] | null) =>
 	(output?.[0] ?? []).map(({ json }) => [json.event, json.userid, json.changedFields]);
-/** The offsets of the list calls since `from`, in the order they were sent. */
-const listOffsets = (from = 0) => dingTalk.calls(LIST).slice(from).map((request) => Number(request.params.offset));
-const getIds = () => dingTalk.calls(GET).map((request) => request.params.user_id);
+/** The offsets of the pages asked for since the `from`th, in the order they were asked for. */
+const listOffsets = (from = 0) => list.sent.slice(from).map((page) => page.offset);
+const pageCount = () => list.sent.length;
+const getIds = () => list.finds;
 
 describe('polls compare the list with the previous one', () => {
 	it('the first poll takes a baseline and emits nothing; an unchanged list emits nothing and writes nothing', async () => {
@@ -162,7 +194,7 @@ describe('polls compare the list with the previous one', () => {
 			[[], []],
 		];
 		for (const [chosen, expected] of cases) {
-			resetDingTalk();
+			resetList();
 			addContacts(3);
 			const watched = trigger({ parameters: { events: chosen } });
 			await watched.poll();
@@ -233,7 +265,7 @@ describe('polls compare the list with the previous one', () => {
 		const first = watched.start();
 		expect(await watched.start()).toBeNull();
 		expect(await settle(first)).toBeNull();
-		expect(dingTalk.calls(LIST)).toHaveLength(1);
+		expect(pageCount()).toBe(1);
 		directory.contacts.set('c9', contact('c9'));
 		expect(events(await watched.poll())).toEqual([['added', 'c9', []]]);
 	});
@@ -242,7 +274,7 @@ describe('polls compare the list with the previous one', () => {
 describe('filters', () => {
 	it('owner filter: only that employee\'s contacts; one handed to someone else still counts as updated', async () => {
 		for (const owner of [' owner-2 ', { __rl: true, mode: 'list', value: 'owner-2' }, null]) {
-			resetDingTalk();
+			resetList();
 			addContacts(2);
 			directory.contacts.set('o1', contact('o1', { follower_user_id: 'owner-2' }));
 			const watched = trigger({ parameters: { filters: { followerUserId: owner } } });
@@ -293,7 +325,7 @@ describe('filters', () => {
 		const error = await rejection(trigger({ parameters: { filters: { labelIds: 'vip' } } }).poll());
 		expect(error.message).toMatch(/^"Labels" /);
 		expect(error.description).toBe('Pick labels from the list, or give label IDs such as "101, 201".');
-		expect(dingTalk.requests).toHaveLength(0);
+		expect(pageCount()).toBe(0);
 	});
 
 	it('changing the filters takes a new baseline; filters that are empty are no filters', async () => {
@@ -328,8 +360,19 @@ describe('"Fetch test event" (manual mode)', () => {
 		expect(listOffsets()).toEqual([0]);
 		// three found on a full page: no second page is read
 		addContacts(250);
+		expect(events(await trigger({ mode: 'manual', parameters: { filters: { labelIds: [7] } } }).poll())).toEqual([]);
+		for (const id of ['c10', 'c20', 'c30']) directory.contacts.set(id, contact(id, { label_ids: [7] }));
+		list.sent = [];
+		expect(events(await trigger({ mode: 'manual', parameters: { filters: { labelIds: [7] } } }).poll())).toEqual([
+			['added', 'c10', []],
+			['added', 'c20', []],
+			['added', 'c30', []],
+		]);
+		// exactly three on the first, full page: enough
+		expect(listOffsets()).toEqual([0]);
+		list.sent = [];
 		expect(events(await watched.poll())).toHaveLength(3);
-		expect(listOffsets()).toEqual([0, 0]);
+		expect(listOffsets()).toEqual([0]);
 	});
 
 	it('looks for matching contacts page by page, at most ten pages, and stops at the short page', async () => {
@@ -340,7 +383,7 @@ describe('"Fetch test event" (manual mode)', () => {
 		expect(listOffsets()).toEqual([0, 100, 200]);
 
 		addContacts(1200);
-		const before = dingTalk.calls(LIST).length;
+		const before = pageCount();
 		expect(await trigger({ mode: 'manual', parameters: { filters: { followerUserId: 'nobody' } } }).poll()).toBeNull();
 		expect(listOffsets(before)).toEqual(Array.from({ length: 10 }, (_, page) => page * 100));
 	});
@@ -357,7 +400,7 @@ describe('reading the list', () => {
 		await watched.poll();
 		expect(listOffsets()).toEqual([0, 99, 198, 297, 396, 495, 594, 693]);
 		expect(String(watched.staticData.contacts).split('|')).toHaveLength(450);
-		const before = dingTalk.calls(LIST).length;
+		const before = pageCount();
 		for (let n = 451; n <= 510; n++) directory.contacts.set(`c${n}`, contact(`c${n}`));
 		expect(events(await watched.poll())).toHaveLength(60);
 		// 450 contacts take 5 pages; the fifth was full this time, so one more is read
@@ -371,15 +414,15 @@ describe('reading the list', () => {
 			[198, 2],
 			[199, 3],
 		]) {
-			resetDingTalk();
+			resetList();
 			answerAfter(50);
 			addContacts(count);
-			const watched = trigger({ parameters: { options: { requestsPerSecond: 1000 } } });
+			const watched = trigger();
 			await watched.poll();
-			const before = dingTalk.calls(LIST).length;
+			const before = pageCount();
 			expect(await watched.poll()).toBeNull();
-			// at once: each sent before the first answer came (one after another, each would wait 50 ms)
-			const sentAt = dingTalk.calls(LIST).slice(before).map((request) => request.at);
+			// at once: each asked for before the first answer came (one after another, each would wait 50 ms)
+			const sentAt = list.sent.slice(before).map((page) => page.at);
 			const atOnce = Math.max(...sentAt) - Math.min(...sentAt) < 50;
 			expect({ count, pages: sentAt.length, atOnce }).toEqual({ count, pages, atOnce: true });
 		}
@@ -390,7 +433,7 @@ describe('reading the list', () => {
 		const watched = trigger({ parameters: { options: { maxConcurrency: 1 } } });
 		await watched.poll();
 		for (let n = 151; n <= 450; n++) directory.contacts.delete(`c${n}`);
-		const before = dingTalk.calls(LIST).length;
+		const before = pageCount();
 		expect(events(await watched.poll())).toHaveLength(300);
 		expect(listOffsets(before)).toEqual([0, 99]);
 	});
@@ -398,72 +441,77 @@ describe('reading the list', () => {
 	it('Max Concurrency bounds the pages read at once', async () => {
 		addContacts(1000);
 		const inFlight = answerAfter(50);
-		const watched = trigger({ parameters: { options: { maxConcurrency: 3, requestsPerSecond: 1000 } } });
+		const watched = trigger({ parameters: { options: { maxConcurrency: 3 } } });
 		await watched.poll();
 		expect(listOffsets()).toEqual(Array.from({ length: 11 }, (_, page) => page * 99).concat([1089, 1188]));
 		expect(inFlight.most).toBe(3);
 	});
 
 	it('a list longer than 1,000 pages fails the poll instead of emitting from part of it', async () => {
-		dingTalk.on(LIST, ({ params }) =>
-			ok({ results: Array.from({ length: 100 }, (_, index) => contact(`g${Number(params.offset) + index}`)) }),
-		);
-		const watched = trigger({ parameters: { options: { maxConcurrency: 100, requestsPerSecond: 1000 } } });
+		listWith((offset) => Array.from({ length: PAGE_SIZE }, (_, index) => ({ userid: `g${offset + index}` })));
+		const watched = trigger({ parameters: { options: { maxConcurrency: 100 } } });
 		const error = await rejection(settle(watched.start(), 20000));
 		expect(error.message).toBe('There are more than 99,000 external contacts; the trigger reads at most that many');
 		expect(error.description).toMatch(/^Use the DingTalk node \(Get Many\) on a schedule instead\. This poll emitted nothing;/);
-		expect(dingTalk.calls(LIST)).toHaveLength(1000);
+		expect(pageCount()).toBe(1000);
 		expect(watched.staticData).toEqual({});
 	});
 
 	it('n8n\'s poll budget: a walk that outlasts it fails; no budget, or none given, means no limit', async () => {
 		addContacts(450);
-		const slow = { options: { requestsPerSecond: 1, maxConcurrency: 1 } };
+		// one page at a time, each answered after a second
+		const slow = { options: { maxConcurrency: 1 } };
+		answerAfter(1000);
 		const error = await rejection(trigger({ parameters: slow, budgetMs: 1500 }).poll());
 		expect(error.message).toBe('Listing the external contacts took longer than n8n allows a poll');
 		expect(error.description).toMatch(/^DingTalk answered too slowly .* This poll emitted nothing;/);
 		for (const budgetMs of [0, undefined]) {
-			appSessions.clear();
-			expect(await trigger({ parameters: slow, budgetMs }).poll()).toBeNull();
+						expect(await trigger({ parameters: slow, budgetMs }).poll()).toBeNull();
 		}
 		// within the budget the walk is not cut short; the budget's last millisecond still counts
-		appSessions.clear();
-		expect(await trigger({ parameters: slow, budgetMs: 60_000 }).poll()).toBeNull();
-		resetDingTalk();
+				expect(await trigger({ parameters: slow, budgetMs: 60_000 }).poll()).toBeNull();
+		resetList();
+		answerAfter(1000);
 		addContacts(150);
 		const started = Date.now();
 		expect(await trigger({ parameters: slow }).poll()).toBeNull();
 		const walkMs = Date.now() - started;
 		expect(walkMs).toBeGreaterThan(0);
-		resetDingTalk();
-		addContacts(150);
 		expect(await trigger({ parameters: slow, budgetMs: walkMs }).poll()).toBeNull();
-		resetDingTalk();
-		addContacts(150);
 		expect((await rejection(trigger({ parameters: slow, budgetMs: walkMs - 1 }).poll())).message).toMatch(/took longer/);
 	});
 });
 
 describe('removals are confirmed when the pages did not fit together', () => {
-	/** Deletes `ids` when the page at `offset` is asked for, before it is answered. */
-	function deleteWhenAsked(offset: number, ids: string[]): void {
-		let done = false;
-		listWith((asked) => {
-			if (done || asked !== offset) return undefined;
-			done = true;
-			for (const id of ids) directory.contacts.delete(id);
-			return undefined;
-		});
-	}
-
-	it('contacts deleted while the list is read shift the pages: the contact skipped is asked about, not reported removed', async () => {
+	/**
+	 * A baseline of c1 … c450 read one page at a time; then `removedBefore` go, and a poll starts
+	 * during which `removedWhileReading` go when page 2 (offset 198) is asked for. Pages 0 and 1
+	 * (c1 … c199) were read by then, so two removed from page 0 make page 2 start at c201: c200 is
+	 * skipped. The poll is not awaited.
+	 */
+	async function pollWhileShifting(removedWhileReading: string[], removedBefore: string[] = []) {
+		resetList();
 		addContacts(450);
 		const watched = trigger({ parameters: { options: { maxConcurrency: 1 } } });
 		await watched.poll();
-		deleteWhenAsked(198, ['c1', 'c2']);
-		expect(await watched.poll()).toBeNull();
-		// pages 0 and 1 were read before the deletion (c1 … c199); page 2 then started at c201
+		const saved = { ...watched.staticData };
+		for (const id of removedBefore) directory.contacts.delete(id);
+		let done = false;
+		listWith((offset) => {
+			if (done || offset !== 198) return undefined;
+			done = true;
+			for (const id of removedWhileReading) directory.contacts.delete(id);
+			return undefined;
+		});
+		return { watched, saved, pagesBefore: pageCount(), polled: watched.poll() };
+	}
+	const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, index) => `c${from + index}`);
+
+	it('contacts deleted while the list is read shift the pages: the contact skipped is asked about, not reported removed', async () => {
+		const { watched, polled } = await pollWhileShifting(['c1', 'c2']);
+		expect(await polled).toBeNull();
 		expect(getIds()).toEqual(['c200']);
+		// the deletions themselves are seen by the next poll
 		expect(events(await watched.poll())).toEqual([
 			['removed', 'c1', []],
 			['removed', 'c2', []],
@@ -471,63 +519,42 @@ describe('removals are confirmed when the pages did not fit together', () => {
 	});
 
 	it('one contact deleted while the list is read: the overlap keeps every contact in sight', async () => {
-		addContacts(450);
-		const watched = trigger({ parameters: { options: { maxConcurrency: 1 } } });
-		await watched.poll();
-		deleteWhenAsked(198, ['c1']);
-		expect(await watched.poll()).toBeNull();
+		const { polled } = await pollWhileShifting(['c1']);
+		expect(await polled).toBeNull();
 		expect(getIds()).toEqual([]);
 	});
 
-	it('what extcontact/get answers decides: found, not found (60121, 40003, 33012), or the poll fails', async () => {
-		/** A poll in which c200 is skipped (as above), with extcontact/get answering `replies`. */
-		async function skipped(...replies: Reply[]) {
-			resetDingTalk();
-			addContacts(450);
-			const watched = trigger({ parameters: { options: { maxConcurrency: 1 } } });
-			await watched.poll();
-			const saved = { ...watched.staticData };
-			deleteWhenAsked(198, ['c1', 'c2']);
-			dingTalk.script(GET, ...replies);
-			return { saved, watched, polled: watched.poll() };
-		}
-		for (const code of [60121, 40003, 33012]) {
-			const { polled } = await skipped(errcode(code));
-			expect(events(await polled)).toEqual([['removed', 'c200', []]]);
-		}
-		for (const failing of [errcode(60011), { status: 500, text: '' }]) {
-			const { saved, watched, polled } = await skipped(...Array.from({ length: 10 }, () => failing));
-			const error = await rejection(polled);
-			expect(error.description).toMatch(/ This poll emitted nothing; the next poll compares with the last list read in full, so no change is lost\.$/);
-			expect(watched.staticData).toEqual(saved);
-		}
+	it('what the lookup answers decides: the contact is kept, reported removed, or the poll fails and keeps its state', async () => {
+		const kept = await pollWhileShifting(['c1', 'c2']);
+		expect(await kept.polled).toBeNull();
+		expect(getIds()).toEqual(['c200']);
+
+		const gone = await pollWhileShifting(['c1', 'c2']);
+		list.onFind = () => undefined;
+		expect(events(await gone.polled)).toEqual([['removed', 'c200', []]]);
+
+		const failing = await pollWhileShifting(['c1', 'c2']);
+		list.onFind = () => new NodeApiError(NODE, { errcode: 60011 }, { message: 'no permission', description: 'Grant it.' });
+		const error = await rejection(failing.polled);
+		expect(error.message).toBe('no permission');
+		expect(error.description).toBe('Grant it. This poll emitted nothing; the next poll compares with the last list read in full, so no change is lost.');
+		expect(failing.watched.staticData).toEqual(failing.saved);
 	});
 
-	it('a lookup answered errcode 0 without the contact fails the poll rather than decide a removal', async () => {
-		addContacts(450);
-		const watched = trigger({ parameters: { options: { maxConcurrency: 1 } } });
-		await watched.poll();
-		const saved = { ...watched.staticData };
-		deleteWhenAsked(198, ['c1', 'c2']);
-		dingTalk.script(GET, ok({ result: 'none' }));
-		const error = await rejection(watched.poll());
-		expect(error.message).toBe('DingTalk answered a contact lookup without the contact');
-		expect(error.description).toMatch(/^\/topapi\/extcontact\/get answered errcode 0 but no "result" for one contact\. This poll emitted nothing;/);
-		expect(watched.staticData).toEqual(saved);
+	it('as many contacts to ask about as pages read: each is looked up', async () => {
+		const { polled, pagesBefore } = await pollWhileShifting(['c1', 'c2'], range(401, 404));
+		expect(events(await polled)).toEqual(range(401, 404).map((id) => ['removed', id, []]));
+		// 5 pages; c200 (skipped) and the four removed are looked up
+		expect(pageCount() - pagesBefore).toBe(5);
+		expect([...getIds()].sort()).toEqual(['c200', ...range(401, 404)]);
 	});
 
 	it('more contacts to ask about than pages read: a second walk confirms the removals instead', async () => {
-		addContacts(450);
-		const watched = trigger({ parameters: { options: { maxConcurrency: 1 } } });
-		await watched.poll();
-		for (let n = 401; n <= 430; n++) directory.contacts.delete(`c${n}`);
-		deleteWhenAsked(198, ['c1', 'c2']);
-		const before = dingTalk.calls(LIST).length;
-		const output = await watched.poll();
-		expect(events(output)).toEqual(Array.from({ length: 30 }, (_, index) => ['removed', `c${401 + index}`, []]));
+		const { watched, polled, pagesBefore } = await pollWhileShifting(['c1', 'c2'], range(401, 430));
+		expect(events(await polled)).toEqual(range(401, 430).map((id) => ['removed', id, []]));
 		expect(getIds()).toEqual([]);
 		// the two walks: 5 pages, and 5 again
-		expect(listOffsets(before)).toEqual([0, 99, 198, 297, 396, 0, 99, 198, 297, 396]);
+		expect(listOffsets(pagesBefore)).toEqual([0, 99, 198, 297, 396, 0, 99, 198, 297, 396]);
 		expect(events(await watched.poll())).toEqual([
 			['removed', 'c1', []],
 			['removed', 'c2', []],
@@ -546,12 +573,15 @@ describe('a poll that fails changes nothing', () => {
 		listWith((offset) => {
 			if (offset !== 198 || failed) return undefined;
 			failed = true;
-			return errcode(60011);
+			return new NodeApiError(NODE, { errcode: 60011 }, { message: 'no permission', description: 'Grant the app the permission.' });
 		});
 		const error = await rejection(watched.poll());
 		// DingTalk's own error, its explanation first
 		expect(error.constructor.name).toBe('NodeApiError');
-		expect(error.description).toMatch(/^.*60011.* This poll emitted nothing; the next poll compares with the last list read in full, so no change is lost\.$/s);
+		expect(error.errorResponse).toEqual({ errcode: 60011 });
+		expect(error.description).toBe(
+			'Grant the app the permission. This poll emitted nothing; the next poll compares with the last list read in full, so no change is lost.',
+		);
 		expect(watched.staticData).toEqual(saved);
 		expect(events(await watched.poll())).toHaveLength(40);
 	});
