@@ -362,3 +362,83 @@ it('round trip: create → get → update (replace, merge) → get many → dele
 	expect(deleted.items[0].json).toMatchObject({ errcode: 0, deleted: true });
 	expect((await read()).error).toMatch(/^DingTalk error \d+: /);
 });
+
+describe('an answer that says errcode 0 but carries no data is a failed call, not an empty result', () => {
+	const LIST = '/topapi/extcontact/list';
+	const GET = '/topapi/extcontact/get';
+	const WITHOUT_DATA = { errcode: 0, errmsg: 'ok' };
+
+	it('get many (list without "results"): the run fails instead of returning fewer contacts', async () => {
+		// a first page as usual, then a second page without its data: 100 contacts, not all of them
+		for (let n = 0; n < 150; n++) {
+			env.sandbox.state.contacts.set(`bulk-${n}`, { ...[...env.sandbox.state.contacts.values()][0], userid: `bulk-${n}`, mobile: `1350000${String(n).padStart(4, '0')}` });
+		}
+		env.sandbox.script(LIST, [{ delayMs: 0 }, WITHOUT_DATA]);
+		const result = await runDingTalk({
+			store: env.store,
+			parameters: { resource: 'externalContact', operation: 'getAll', returnAll: true },
+		});
+		expect(result.items).toHaveLength(0);
+		expect(result.error?.message).toBe('DingTalk answered /topapi/extcontact/list without its data ("results")');
+		expect(String(result.error?.description)).toMatch(/errcode 0 .* no "results"/);
+	});
+
+	it('create or update (its listing without "results"): the rows fail and nothing is created', async () => {
+		env.sandbox.script(LIST, [WITHOUT_DATA]);
+		const existing = [...env.sandbox.state.contacts.values()][0];
+		const result = await runDingTalk({
+			store: env.store,
+			parameters: { ...NEW_CONTACT_FROM_JSON, operation: 'upsert' },
+			items: [person({ mobile: existing.mobile, stateCode: existing.state_code })],
+			continueOnFail: true,
+		});
+		expect(result.items[0].json.error).toBe('DingTalk answered /topapi/extcontact/list without its data ("results")');
+		expect(callsTo(env.sandbox, '/topapi/extcontact/create')).toHaveLength(0);
+		expect(callsTo(env.sandbox, '/topapi/extcontact/update')).toHaveLength(0);
+	});
+
+	it('label get many (listlabelgroups without "results"): the run fails instead of listing no labels', async () => {
+		env.sandbox.script('/topapi/extcontact/listlabelgroups', [WITHOUT_DATA]);
+		const result = await runDingTalk({ store: env.store, parameters: { resource: 'label', operation: 'getAll' } });
+		expect(result.items).toHaveLength(0);
+		expect(result.error?.message).toBe('DingTalk answered /topapi/extcontact/listlabelgroups without its data ("results")');
+	});
+
+	it('get (without "result"): the item fails with the request id, not an empty contact', async () => {
+		env.sandbox.script(GET, [WITHOUT_DATA]);
+		const [id] = SEED.contactIds as string[];
+		const result = await runDingTalk({
+			store: env.store,
+			parameters: { resource: 'externalContact', operation: 'get', contactId: locator(id) },
+			continueOnFail: true,
+		});
+		expect(result.items.map((item) => item.json)).toEqual([
+			{
+				error: 'DingTalk answered /topapi/extcontact/get without its data ("result")',
+				errcode: 0,
+				errmsg: 'ok',
+				request_id: (callsTo(env.sandbox, GET)[0].response as IDataObject).request_id,
+			},
+		]);
+	});
+
+	it('update in merge mode (get without "result"): the item fails and no update is sent, nothing is wiped', async () => {
+		env.sandbox.script(GET, [WITHOUT_DATA]);
+		const id = (SEED.contactIds as string[])[1];
+		const before = structuredClone(env.sandbox.state.contacts.get(id));
+		const result = await runDingTalk({
+			store: env.store,
+			parameters: {
+				resource: 'externalContact',
+				operation: 'update',
+				updateMode: 'merge',
+				contactId: locator(id),
+				additionalFields: { title: 'New Title' },
+			},
+			continueOnFail: true,
+		});
+		expect(result.items[0].json.error).toBe('DingTalk answered /topapi/extcontact/get without its data ("result")');
+		expect(callsTo(env.sandbox, '/topapi/extcontact/update')).toHaveLength(0);
+		expect(env.sandbox.state.contacts.get(id)).toEqual(before);
+	});
+});

@@ -22,14 +22,19 @@ function poller(env: { sandbox: Sandbox; store: CredentialStore }, parameters: I
 		get staticData() {
 			return staticData;
 		},
-		async poll(mode: 'trigger' | 'manual' = 'trigger', overrides: IDataObject = {}): Promise<PollNodeResult> {
+		async poll(
+			mode: 'trigger' | 'manual' = 'trigger',
+			overrides: IDataObject = {},
+			other: { store?: CredentialStore; nodeId?: string } = {},
+		): Promise<PollNodeResult> {
 			const result = await pollNode({
 				nodeType: DingTalkTrigger,
 				parameters: { ...parameters, ...overrides },
-				credentials: env.store,
+				credentials: other.store ?? env.store,
 				credentialId: CREDENTIAL_ID,
 				mode,
 				staticData,
+				nodeId: other.nodeId,
 			});
 			staticData = result.staticData;
 			return result;
@@ -208,6 +213,26 @@ describe('DingTalk Trigger, default organisation', () => {
 		const text = JSON.stringify([ok.items, ok.logs, failed.logs, failed.error, String(failed.error?.description), failed.staticData]);
 		expect(text).not.toContain(env.sandbox.appSecret);
 		for (const token of tokens) expect(text).not.toContain(token);
+	});
+});
+
+describe('DingTalk Trigger: odd answers', () => {
+	const env = useSandbox();
+
+	it('a list answer without "results" (errcode 0) fails the poll instead of reporting every contact removed', async () => {
+		const trigger = poller(env);
+		await trigger.poll();
+		const saved = trigger.staticData;
+		env.sandbox.script(LIST, [{ errcode: 0, errmsg: 'ok' }]);
+		const failed = await trigger.poll();
+		expect(failed.emitted).toBe(false);
+		expect(failed.error?.message).toBe('DingTalk answered /topapi/extcontact/list without its data ("results")');
+		expect(String(failed.error?.description)).toContain('This poll emitted nothing');
+		expect(failed.staticData).toEqual(saved);
+		// and so the next poll has no reason to report them all added
+		const next = await trigger.poll();
+		expect(next.error).toBeUndefined();
+		expect(next.emitted).toBe(false);
 	});
 });
 

@@ -35,6 +35,12 @@ const openList = (credential?: IDataObject) =>
 	openContactList(fakePollContext({ dingTalk, credential, staticData: {} }), DEFAULT_RUN_OPTIONS);
 
 describe('the contact list', () => {
+	it('a page without "results" (errcode 0) fails: it is not an empty page', async () => {
+		dingTalk.script(LIST, ok());
+		const error = await rejection(settle(openList().readPage(0)));
+		expect(error.message).toBe('DingTalk answered /topapi/extcontact/list without its data ("results")');
+	});
+
 	it('a page asks extcontact/list for 100 contacts from the offset', async () => {
 		const page = await settle(openList().readPage(1));
 		expect(page).toEqual([directory.contacts.get('c2'), directory.contacts.get('c3')]);
@@ -65,9 +71,9 @@ describe('the contact list', () => {
 	it('errcode 0 without the contact is not taken as "not found"', async () => {
 		dingTalk.script(GET, ok({ result: 'none' }));
 		const error = await rejection(settle(openList().find('c2')));
-		expect(error.message).toBe('DingTalk answered a contact lookup without the contact');
-		expect(error.description).toBe('/topapi/extcontact/get answered errcode 0 but no "result" for one contact.');
-		expect(error.errorResponse).toEqual({ errcode: 0 });
+		expect(error.message).toBe('DingTalk answered /topapi/extcontact/get without its data ("result")');
+		expect(error.description).toMatch(/^The answer said errcode 0 \(success\) but had no "result", so the call counts as failed/);
+		expect(error.errorResponse).toEqual({ errcode: 0, errmsg: 'ok' });
 	});
 });
 

@@ -278,10 +278,28 @@ describe('External Contact operations', () => {
 		expect(dingTalk.calls(UPDATE)).toHaveLength(0);
 	});
 
-	it('get outputs the contact; an answer without one outputs an empty item', async () => {
+	it('get outputs the contact; an answer without one (errcode 0, no "result") fails the item', async () => {
 		expect(json(await run({ parameters: { resource: 'externalContact', operation: 'get', contactId: locator('c3') } }))).toEqual([contact('c3')]);
-		dingTalk.script(GET, ok());
-		expect(json(await run({ parameters: { resource: 'externalContact', operation: 'get', contactId: locator('c3') } }))).toEqual([{}]);
+		for (const result of [undefined, null, 'c3', [contact('c3')]]) {
+			dingTalk.script(GET, ok({ result, request_id: 'r-1' }));
+			const output = await run({ parameters: { resource: 'externalContact', operation: 'get', contactId: locator('c3') }, continueOnFail: true });
+			expect(json(output)).toEqual([
+				{ error: 'DingTalk answered /topapi/extcontact/get without its data ("result")', errcode: 0, errmsg: 'ok', request_id: 'r-1' },
+			]);
+		}
+	});
+
+	it('lists without "results" (errcode 0) fail: Get Many and Label Get Many', async () => {
+		for (const [resource, path] of [
+			['externalContact', LIST],
+			['label', '/topapi/extcontact/listlabelgroups'],
+		]) {
+			for (const results of [undefined, null, {}, 'none']) {
+				dingTalk.script(path, ok({ results }));
+				const error = await rejection(run({ parameters: { resource, operation: 'getAll', returnAll: true } }));
+				expect(error.message).toBe(`DingTalk answered ${path} without its data ("results")`);
+			}
+		}
 	});
 
 	it('delete sends the id and outputs deleted: true', async () => {

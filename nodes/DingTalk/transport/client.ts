@@ -5,6 +5,7 @@ import type {
 	IHttpRequestOptions,
 	ILoadOptionsFunctions,
 	IN8nHttpFullResponse,
+	INode,
 	IPollFunctions,
 } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
@@ -69,6 +70,11 @@ export class DingTalkClient {
 		/** the execution's cancel signal: no call starts after it fires, waits and calls end */
 		private readonly stop?: AbortSignal,
 	) {}
+
+	/** The node the calls are made for, for errors about what an answer holds (answerData.ts). */
+	get node(): INode {
+		return this.context.getNode();
+	}
 
 	/**
 	 * POSTs `params` to `path` (form encoded, as DingTalk documents) and returns DingTalk's answer

@@ -1,5 +1,6 @@
 import type { IDataObject } from 'n8n-workflow';
 
+import { answerData, isList } from './answerData';
 import type { DingTalkClient } from './client';
 import { SAFE_TO_REPEAT } from './retryPolicy';
 
@@ -9,7 +10,10 @@ export const PAGE_SIZE = 100;
 /** Bounds every walk: 1,000 pages of 100 is far past any organisation. */
 export const MAX_PAGES = 1000;
 
-/** One page; DingTalk gives no total and no "has more": a page shorter than `size` is the last. */
+/**
+ * One page; DingTalk gives no total and no "has more": a page shorter than `size` is the last. An
+ * answer without `results` fails (answerData.ts): it is not an empty page.
+ */
 export async function listPage(
 	client: DingTalkClient,
 	path: string,
@@ -18,7 +22,7 @@ export async function listPage(
 	itemIndex?: number,
 ): Promise<IDataObject[]> {
 	const answer = await client.call(path, { offset, size }, SAFE_TO_REPEAT, itemIndex);
-	return Array.isArray(answer.results) ? (answer.results as IDataObject[]) : [];
+	return answerData(client, path, answer, 'results', isList, itemIndex);
 }
 
 /** Every entry, 100 a page, up to `maxItems`. */

@@ -22,7 +22,7 @@ export interface FailureContext {
 }
 
 /** DingTalk's own fields of an answer, as kept in the error (and in Continue On Fail items). */
-function answerFields(body: IDataObject, withErrcode: boolean): JsonObject {
+export function answerFields(body: IDataObject, withErrcode: boolean): JsonObject {
 	const fields: JsonObject = {};
 	const keys = withErrcode ? ['errcode', 'errmsg', 'sub_code', 'sub_msg', 'request_id'] : ['errmsg', 'sub_msg', 'request_id'];
 	for (const key of keys) {

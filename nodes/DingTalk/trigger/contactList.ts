@@ -5,14 +5,14 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
  * The trigger's only door to the transport: everything it asks DingTalk goes through here, under
  * the client's rate limiter, retries and token handling.
  */
+import { getContact } from '../actions/externalContact/get.operation';
 import type { ClientOptions } from '../transport/client';
-import { DingTalkClient, SAFE_TO_REPEAT } from '../transport/client';
+import { DingTalkClient } from '../transport/client';
 import { listPage, PAGE_SIZE } from '../transport/listing';
 
 export { PAGE_SIZE };
 
 const LIST_PATH = '/topapi/extcontact/list';
-const GET_PATH = '/topapi/extcontact/get';
 
 /** What extcontact/get answers for a contact that does not exist (any more). */
 const NOT_FOUND_ERRCODES = new Set([60121, 40003, 33012]);
@@ -30,19 +30,14 @@ export function openContactList(context: IPollFunctions, options: ClientOptions)
 		readPage: async (offset) => await listPage(client, LIST_PATH, offset, PAGE_SIZE),
 		find: async (userid) => {
 			try {
-				const answer = await client.call(GET_PATH, { user_id: userid }, SAFE_TO_REPEAT);
-				if (answer.result && typeof answer.result === 'object') return answer.result as IDataObject;
+				// errcode 0 without the contact fails too: not an answer to decide a removal on
+				return await getContact(client, userid);
 			} catch (error) {
 				const failure =
 					error instanceof NodeApiError ? error : new NodeOperationError(context.getNode(), error as Error);
 				if (NOT_FOUND_ERRCODES.has(Number((failure.errorResponse as IDataObject | undefined)?.errcode))) return undefined;
 				throw failure;
 			}
-			// errcode 0 without the contact: not an answer to decide a removal on
-			throw new NodeApiError(context.getNode(), { errcode: 0 }, {
-				message: 'DingTalk answered a contact lookup without the contact',
-				description: `${GET_PATH} answered errcode 0 but no "result" for one contact.`,
-			});
 		},
 	};
 }

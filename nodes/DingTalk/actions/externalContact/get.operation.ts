@@ -3,6 +3,8 @@ import { updateDisplayOptions } from 'n8n-workflow';
 
 import { readParameter } from '../../helpers/parameters';
 import { parseSingleId } from '../../helpers/values';
+import { answerData, isRecord } from '../../transport/answerData';
+import type { DingTalkClient } from '../../transport/client';
 import { SAFE_TO_REPEAT } from '../../transport/client';
 import type { RunContext } from '../types';
 import { contactIdField } from './fields';
@@ -11,13 +13,15 @@ export const description = updateDisplayOptions({ show: { resource: ['externalCo
 	{ ...contactIdField, description: `${contactIdField.description} The contact to read.` },
 ]);
 
-/** POST /topapi/extcontact/get: one contact, in DingTalk's read-back shape. */
-export async function getContact(run: RunContext, userId: string, itemIndex: number): Promise<IDataObject> {
-	const answer = await run.client.call('/topapi/extcontact/get', { user_id: userId }, SAFE_TO_REPEAT, itemIndex);
-	return (answer.result as IDataObject | undefined) ?? {};
+const GET_PATH = '/topapi/extcontact/get';
+
+/** POST /topapi/extcontact/get: one contact, in DingTalk's read-back shape; an answer without it fails. */
+export async function getContact(client: DingTalkClient, userId: string, itemIndex?: number): Promise<IDataObject> {
+	const answer = await client.call(GET_PATH, { user_id: userId }, SAFE_TO_REPEAT, itemIndex);
+	return answerData(client, GET_PATH, answer, 'result', isRecord, itemIndex);
 }
 
 export async function execute(this: IExecuteFunctions, itemIndex: number, run: RunContext): Promise<IDataObject> {
 	const userId = readParameter(this, itemIndex, 'contactId', 'External Contact', parseSingleId);
-	return await getContact(run, userId, itemIndex);
+	return await getContact(run.client, userId, itemIndex);
 }

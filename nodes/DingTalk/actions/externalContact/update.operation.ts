@@ -69,7 +69,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, run: R
 	const merge = this.getNodeParameter('updateMode', itemIndex, 'replace') === 'merge';
 	const given = readContact(this, itemIndex, { userId: true, coreOptional: merge });
 	const contact = merge
-		? mergeContact(await getContact(run, given.user_id as string, itemIndex), given)
+		? mergeContact(await getContact(run.client, given.user_id as string, itemIndex), given)
 		: given;
 	return await updateContact(run, contact, itemIndex);
 }
