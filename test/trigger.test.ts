@@ -9,7 +9,7 @@ import { DingTalkTrigger } from '../nodes/DingTalk/DingTalkTrigger.node';
 import type { PollNodeResult } from './harness/poll';
 import { pollNode } from './harness/poll';
 import type { CredentialStore, Sandbox } from './support';
-import { callsTo, CREDENTIAL_ID, SEED, useSandbox } from './support';
+import { callsTo, CREDENTIAL_ID, credentialStoreFor, SEED, startDingTalk, useSandbox } from './support';
 
 const LIST = '/topapi/extcontact/list';
 const GET = '/topapi/extcontact/get';
@@ -216,8 +216,9 @@ describe('DingTalk Trigger, default organisation', () => {
 	});
 });
 
-describe('DingTalk Trigger: odd answers', () => {
+describe('DingTalk Trigger: odd answers, the app the state belongs to, overlapping polls', () => {
 	const env = useSandbox();
+	const stateOf = (staticData: IDataObject | undefined) => Object.values(staticData ?? {})[0] as IDataObject;
 
 	it('a list answer without "results" (errcode 0) fails the poll instead of reporting every contact removed', async () => {
 		const trigger = poller(env);
@@ -233,6 +234,69 @@ describe('DingTalk Trigger: odd answers', () => {
 		const next = await trigger.poll();
 		expect(next.error).toBeUndefined();
 		expect(next.emitted).toBe(false);
+	});
+
+	it('the state belongs to one app: pointed at another Base URL and App Key, the trigger takes a new baseline there', async () => {
+		const other = await startDingTalk({ seed: { extraContacts: 3 }, appKey: 'other-app-key', appSecret: 'other-app-secret' });
+		try {
+			const otherStore = credentialStoreFor(other);
+			const trigger = poller(env);
+			const firstApp = stateOf((await trigger.poll()).staticData).app;
+			other.state.contacts.delete(c1);
+			const switched = await trigger.poll('trigger', {}, { store: otherStore });
+			expect(switched.error).toBeUndefined();
+			expect(switched.emitted).toBe(false);
+			expect(switched.staticDataChanged).toBe(true);
+			expect(stateOf(switched.staticData).app).not.toBe(firstApp);
+			// from then on, the other organisation's changes are reported
+			other.state.contacts.delete(c2);
+			expect(events(await trigger.poll('trigger', {}, { store: otherStore }))).toEqual([['removed', c2, []]]);
+			// and back on the first app: a new baseline again, not the difference between the two
+			const back = await trigger.poll();
+			expect(back.error).toBeUndefined();
+			expect(back.emitted).toBe(false);
+		} finally {
+			await other.close();
+		}
+	});
+
+	it('a state saved before states named their app (the previous release) is kept once and bound to the app: no mass events after the upgrade', async () => {
+		const trigger = poller(env);
+		const baseline = await trigger.poll();
+		const app = stateOf(baseline.staticData).app;
+		expect(app).toEqual(expect.any(String));
+		delete stateOf(trigger.staticData).app;
+		env.sandbox.state.contacts.delete(c3);
+		const upgraded = await trigger.poll();
+		expect(events(upgraded)).toEqual([['removed', c3, []]]);
+		expect(stateOf(upgraded.staticData).app).toBe(app);
+	});
+
+	it('two polls of one trigger never overlap, although each poll gets its own copy of the static data; another trigger is not held up', async () => {
+		env.sandbox.set({ latencyMs: 200 });
+		const trigger = poller(env);
+		const otherTrigger = poller(env);
+		const [first, second, other] = await Promise.all([
+			trigger.poll(),
+			trigger.poll(),
+			otherTrigger.poll('trigger', {}, { nodeId: 'another-trigger-node' }),
+		]);
+		expect([first.error, second.error, other.error]).toEqual([undefined, undefined, undefined]);
+		// one baseline for each trigger; the overlapping poll read nothing and wrote nothing
+		expect(callsTo(env.sandbox, LIST)).toHaveLength(2);
+		expect([first.staticDataChanged, second.staticDataChanged].sort()).toEqual([false, true]);
+		expect(other.staticDataChanged).toBe(true);
+		// once the first poll is over, the trigger polls again
+		env.sandbox.state.contacts.delete(c4);
+		const staticData = first.staticDataChanged ? first.staticData : second.staticData;
+		const next = await pollNode({
+			nodeType: DingTalkTrigger,
+			parameters: {},
+			credentials: env.store,
+			credentialId: CREDENTIAL_ID,
+			staticData,
+		});
+		expect(events(next)).toEqual([['removed', c4, []]]);
 	});
 });
 
@@ -333,6 +397,51 @@ describe('DingTalk Trigger, 450 contacts (5 pages)', () => {
 		expect(events(result)).toEqual(Array.from({ length: 30 }, (_, i) => ['removed', generated(i + 1), []]));
 		expect(callsTo(env.sandbox, GET)).toHaveLength(0);
 		expect(callsTo(env.sandbox, LIST)).toHaveLength(10);
+	});
+
+	it('a short answer that would report most contacts removed is confirmed first (a second walk): nothing is reported', async () => {
+		const trigger = poller(env, { options: { maxConcurrency: 1 } });
+		await trigger.poll();
+		env.sandbox.resetLog();
+		// the first page of the poll comes back empty: a "list" of no contacts that fits
+		env.sandbox.script(LIST, [{ errcode: 0, errmsg: 'ok', results: [] }]);
+		const result = await trigger.poll();
+		expect(result.error).toBeUndefined();
+		expect(result.emitted).toBe(false);
+		expect(result.staticDataChanged).toBe(false);
+		// the one short page, then a second walk of the five pages (and one past them)
+		expect(callsTo(env.sandbox, LIST).map((entry) => Number(entry.params.offset))).toEqual([0, 0, 99, 198, 297, 396]);
+		expect((await trigger.poll()).emitted).toBe(false);
+	});
+
+	it('many contacts really deleted: confirmed by a second walk, then reported', async () => {
+		const trigger = poller(env, { options: { maxConcurrency: 1 } });
+		await trigger.poll();
+		for (let n = 1; n <= 200; n++) env.sandbox.state.contacts.delete(generated(n));
+		env.sandbox.resetLog();
+		const result = await trigger.poll();
+		expect(events(result)).toEqual(Array.from({ length: 200 }, (_, i) => ['removed', generated(i + 1), []]));
+		// 250 left: three pages, read twice
+		expect(callsTo(env.sandbox, LIST).map((entry) => Number(entry.params.offset))).toEqual([0, 99, 198, 0, 99, 198]);
+	});
+
+	it('a contact confirmed by extcontact/get, whose answer carries other keys than the list, is not reported updated', async () => {
+		const trigger = poller(env);
+		await trigger.poll();
+		const before = [...env.sandbox.state.contacts.keys()];
+		const skipped = env.sandbox.state.contacts.get(before[199])!;
+		// get's shape differs from list's: keys the list does not give, one the list gives left out
+		const { state_code: _stateCode, ...rest } = skipped;
+		env.sandbox.failFor({ path: GET }, { errcode: 0, errmsg: 'ok', result: { ...rest, unionid: 'union-1', create_time: 1767225600000 } });
+		env.sandbox.resetLog();
+		const { deleted, done } = deleteWhileReading(198, 2);
+		const result = await trigger.poll();
+		await done;
+		expect(result.error).toBeUndefined();
+		expect(callsTo(env.sandbox, GET).map((entry) => entry.params.user_id)).toEqual([before[199]]);
+		expect(result.emitted).toBe(false);
+		// the next poll reads the list again: only the deletions, no "updated" for the looked-up contact
+		expect(events(await trigger.poll())).toEqual(deleted.map((id) => ['removed', id, []]));
 	});
 });
 

@@ -38,6 +38,8 @@ export interface PollNodeOptions {
 	staticData?: IDataObject;
 	/** how the workflow came to be active (trigger mode); 'activate' by default */
 	activation?: WorkflowActivateMode;
+	/** the trigger node's id; a saved workflow's node keeps its id from poll to poll */
+	nodeId?: string;
 }
 
 export interface PollNodeResult {
@@ -57,6 +59,7 @@ export interface PollNodeResult {
 }
 
 const WORKFLOW_ID = 'harnessPoll01';
+const NODE_ID = 'harness-trigger-node';
 
 function jsonCopy(value: IDataObject | undefined): IDataObject {
 	return JSON.parse(JSON.stringify(value ?? {})) as IDataObject;
@@ -65,7 +68,7 @@ function jsonCopy(value: IDataObject | undefined): IDataObject {
 export async function pollNode(options: PollNodeOptions): Promise<PollNodeResult> {
 	const instance = new options.nodeType();
 	const credentialTypes = (instance.description.credentials ?? []).map((credential) => credential.name);
-	const node: INode = nodeUnderTest({ ...options, items: [] }, credentialTypes);
+	const node: INode = { ...nodeUnderTest({ ...options, items: [] }, credentialTypes), id: options.nodeId ?? NODE_ID };
 	const saved = jsonCopy(options.staticData);
 	const workflowData = {
 		id: WORKFLOW_ID,

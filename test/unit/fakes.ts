@@ -250,6 +250,8 @@ export interface FakePollOptions extends FakeRunOptions {
 	mode?: 'trigger' | 'manual';
 	/** n8n's time budget for a poll; omitted: n8n gives none (n8n 2.8 has no such function) */
 	budgetMs?: number | (() => number);
+	/** the id of the workflow the trigger is in ('workflow-under-test' unless given) */
+	workflowId?: string;
 }
 
 /** A poll context: parameters are read without an item index, as n8n's PollContext reads them. */
@@ -260,6 +262,7 @@ export function fakePollContext(options: FakePollOptions): IPollFunctions {
 		...base,
 		getNodeParameter: (name: string, fallback?: unknown) => base.getNodeParameter(name, 0, fallback),
 		getMode: () => options.mode ?? 'trigger',
+		getWorkflow: () => ({ id: options.workflowId ?? 'workflow-under-test', name: 'Workflow under test', active: true }),
 		getWorkflowStaticData: () => options.staticData,
 		...(budgetMs === undefined ? {} : { getPollBudgetMs: typeof budgetMs === 'function' ? budgetMs : () => budgetMs }),
 	} as unknown as IPollFunctions;

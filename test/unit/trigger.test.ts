@@ -19,7 +19,7 @@ import type { ContactList } from '../../nodes/DingTalk/trigger/contactList';
 import { PAGE_SIZE } from '../../nodes/DingTalk/trigger/contactList';
 import type { Directory } from './directory';
 import { contact, emptyDirectory } from './directory';
-import { fakePollContext, FakeDingTalk, NODE, rejection, settle, useFakeClock } from './fakes';
+import { defaultCredential, fakePollContext, FakeDingTalk, NODE, rejection, settle, useFakeClock } from './fakes';
 
 jest.mock('../../nodes/DingTalk/trigger/contactList', () => ({
 	...jest.requireActual('../../nodes/DingTalk/trigger/contactList'),
@@ -108,14 +108,18 @@ interface PollSetup {
 	parameters?: IDataObject;
 	mode?: 'trigger' | 'manual';
 	budgetMs?: number | (() => number);
+	credential?: IDataObject;
+	workflowId?: string;
 }
 
 /** A trigger with its own static data, polled as n8n polls it. */
 function trigger(setup: PollSetup = {}) {
 	const staticData: IDataObject = {};
 	const contextFor = (overrides: PollSetup) => {
-		const { parameters, mode, budgetMs } = { ...setup, ...overrides };
+		const { parameters, mode, budgetMs, credential, workflowId } = { ...setup, ...overrides };
 		return fakePollContext({
+			credential,
+			workflowId,
 			// the list above answers; nothing reaches this DingTalk
 			dingTalk: new FakeDingTalk(),
 			parameters: { events: ['added', 'updated', 'removed'], ...parameters },
@@ -259,6 +263,29 @@ describe('polls compare the list with the previous one', () => {
 		expect(events(await watched.poll())).toEqual([['added', 'c9', []]]);
 	});
 
+	it('polls of other triggers (another workflow) run alongside', async () => {
+		addContacts(2);
+		answerAfter(100);
+		const watched = trigger();
+		const elsewhere = trigger({ workflowId: 'another-workflow' });
+		const [first, second] = [watched.start(), elsewhere.start()];
+		expect(await settle(first)).toBeNull();
+		expect(await settle(second)).toBeNull();
+		expect(pageCount()).toBe(2);
+		expect(elsewhere.staticData.contacts).toBe(watched.staticData.contacts);
+	});
+
+	it('a second poll while one is running returns nothing and sends nothing, though n8n hands it a copy of the static data', async () => {
+		addContacts(2);
+		const watched = trigger();
+		const first = watched.start();
+		const copy = trigger();
+		expect(await copy.start()).toBeNull();
+		expect(copy.staticData).toEqual({});
+		expect(await settle(first)).toBeNull();
+		expect(pageCount()).toBe(1);
+	});
+
 	it('a second poll while one is running returns nothing and sends nothing; the next one runs', async () => {
 		addContacts(2);
 		const watched = trigger();
@@ -268,6 +295,49 @@ describe('polls compare the list with the previous one', () => {
 		expect(pageCount()).toBe(1);
 		directory.contacts.set('c9', contact('c9'));
 		expect(events(await watched.poll())).toEqual([['added', 'c9', []]]);
+	});
+});
+
+describe('the state belongs to one app (Base URL and App Key)', () => {
+	it('another App Key or Base URL takes a new baseline; the same Base URL written with a trailing slash or an App Key with spaces is the same app', async () => {
+		addContacts(3);
+		const watched = trigger();
+		await watched.poll();
+		const app = watched.staticData.app;
+		expect(app).toMatch(/^[\w-]{8}$/);
+		directory.contacts.delete('c1');
+		const credential = defaultCredential();
+		// the same app, written differently: the removal is reported
+		expect(
+			events(await watched.poll({ credential: { ...credential, baseUrl: `${String(credential.baseUrl)}/`, appKey: ` ${String(credential.appKey)} ` } })),
+		).toEqual([['removed', 'c1', []]]);
+		expect(watched.staticData.app).toBe(app);
+		for (const other of [{ appKey: 'another-app' }, { baseUrl: 'https://oapi.dingtalk.io' }]) {
+			directory.contacts.delete(other.appKey ? 'c2' : 'c3');
+			expect(await watched.poll({ credential: { ...credential, ...other } })).toBeNull();
+			expect(watched.staticData.app).not.toBe(app);
+			// back on the first app: a new baseline again
+			expect(await watched.poll()).toBeNull();
+			expect(watched.staticData.app).toBe(app);
+		}
+		// the secret is not part of it: a new secret for the same app keeps the state
+		directory.contacts.set('c9', contact('c9'));
+		expect(events(await watched.poll({ credential: { ...credential, appSecret: 'a-new-secret' } }))).toEqual([['added', 'c9', []]]);
+	});
+
+	it('a state without an app (saved by 0.1.0) is compared once and then names the app', async () => {
+		addContacts(3);
+		const watched = trigger();
+		await watched.poll();
+		const app = watched.staticData.app;
+		delete watched.staticData.app;
+		directory.contacts.delete('c2');
+		expect(events(await watched.poll())).toEqual([['removed', 'c2', []]]);
+		expect(watched.staticData.app).toBe(app);
+		// nothing changed but the missing app: the state is written all the same
+		delete watched.staticData.app;
+		expect(await watched.poll()).toBeNull();
+		expect(watched.staticData.app).toBe(app);
 	});
 });
 
@@ -435,7 +505,8 @@ describe('reading the list', () => {
 		for (let n = 151; n <= 450; n++) directory.contacts.delete(`c${n}`);
 		const before = pageCount();
 		expect(events(await watched.poll())).toHaveLength(300);
-		expect(listOffsets(before)).toEqual([0, 99]);
+		// two pages, read twice: two thirds of the list gone is confirmed by a second walk
+		expect(listOffsets(before)).toEqual([0, 99, 0, 99]);
 	});
 
 	it('Max Concurrency bounds the pages read at once', async () => {
@@ -479,6 +550,46 @@ describe('reading the list', () => {
 		expect(walkMs).toBeGreaterThan(0);
 		expect(await trigger({ parameters: slow, budgetMs: walkMs }).poll()).toBeNull();
 		expect((await rejection(trigger({ parameters: slow, budgetMs: walkMs - 1 }).poll())).message).toMatch(/took longer/);
+	});
+});
+
+describe('a poll that would remove a large share of the contacts confirms the removals first', () => {
+	it('more than a fifth, and at least five: confirmed (here by lookups, as few as pages read); fewer: reported at once', async () => {
+		for (const [known, removed, confirmed] of [
+			[25, 5, false], // exactly a fifth
+			[24, 5, true],
+			[10, 4, false], // fewer than five
+			[10, 5, true],
+		] as Array<[number, number, boolean]>) {
+			resetList();
+			const ids = addContacts(known);
+			const watched = trigger();
+			await watched.poll();
+			for (const id of ids.slice(0, removed)) directory.contacts.delete(id);
+			const pagesBefore = pageCount();
+			const output = await watched.poll();
+			expect(events(output)).toEqual(ids.slice(0, removed).map((id) => ['removed', id, []]));
+			// more missing than pages read: a second walk, not lookups
+			expect({ known, removed, pages: pageCount() - pagesBefore }).toEqual({ known, removed, pages: confirmed ? 2 : 1 });
+			expect(getIds()).toEqual([]);
+		}
+	});
+
+	it('a page that came back empty: the second walk finds the contacts, nothing is reported, the state is unchanged', async () => {
+		addContacts(150);
+		const watched = trigger({ parameters: { options: { maxConcurrency: 1 } } });
+		await watched.poll();
+		const saved = { ...watched.staticData };
+		let emptied = false;
+		listWith((offset) => {
+			if (emptied || offset !== 0) return undefined;
+			emptied = true;
+			return [];
+		});
+		const before = pageCount();
+		expect(await watched.poll()).toBeNull();
+		expect(listOffsets(before)).toEqual([0, 0, 99]);
+		expect(watched.staticData).toEqual(saved);
 	});
 });
 
@@ -539,6 +650,18 @@ describe('removals are confirmed when the pages did not fit together', () => {
 		expect(error.message).toBe('no permission');
 		expect(error.description).toBe('Grant it. This poll emitted nothing; the next poll compares with the last list read in full, so no change is lost.');
 		expect(failing.watched.staticData).toEqual(failing.saved);
+	});
+
+	it('a contact the lookup finds is kept as remembered: get\'s record, in a shape of its own, is not compared (no false "updated")', async () => {
+		const { watched, polled } = await pollWhileShifting(['c1', 'c2']);
+		list.onFind = (userid) => ({ ...contact(userid), unionid: `union-${userid}`, state_code: undefined, remark: 'only in get' });
+		expect(await polled).toBeNull();
+		expect(getIds()).toEqual(['c200']);
+		list.onFind = undefined;
+		expect(events(await watched.poll())).toEqual([
+			['removed', 'c1', []],
+			['removed', 'c2', []],
+		]);
 	});
 
 	it('as many contacts to ask about as pages read: each is looked up', async () => {

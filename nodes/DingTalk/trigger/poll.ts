@@ -4,6 +4,8 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { readRunOptions } from '../actions/runOptions';
 import { forEachConcurrently } from '../helpers/concurrency';
 import { parseNumericIdList } from '../helpers/values';
+import { normalizeBaseUrl } from '../transport/baseUrl';
+import { CREDENTIAL_TYPE } from '../transport/tokenRequest';
 import type { ContactList } from './contactList';
 import { openContactList, PAGE_SIZE } from './contactList';
 import type { Remembered } from './fingerprint';
@@ -45,22 +47,43 @@ interface SavedState extends IDataObject {
 	version: number;
 	/** a hash of the filters the state was taken under */
 	filters: string;
+	/**
+	 * a hash of the Base URL and App Key the contacts were listed from: another app's list is another
+	 * organisation's. Absent in states saved by 0.1.0 (see readState).
+	 */
+	app: string;
 	/** one record per contact (fingerprint.ts) */
 	contacts: string;
 }
 
-/** Polls that are running, by the static data they will write: a slow poll is never overlapped. */
-const running = new WeakSet<object>();
+/**
+ * A poll that would report more than this share of the contacts it knew as removed, and at least
+ * MASS_REMOVAL_MIN of them, confirms the removals first (confirmMissing), as when the pages did not
+ * fit together. People delete contacts a few at a time; a list answer that lost part of the list (a
+ * page that came back short or empty, yet fits) makes a large share vanish at once, and a workflow
+ * that deletes what was removed would then delete them elsewhere too. Confirming costs one more walk
+ * of the list (or one lookup per contact, when that is fewer calls), and only on such polls. Below a
+ * handful, the extra calls would mostly be spent in small organisations, where one deletion already
+ * is a fifth of the list.
+ */
+const MASS_REMOVAL_SHARE = 0.2;
+const MASS_REMOVAL_MIN = 5;
+
+/**
+ * Polls that are running, by workflow and trigger node: a slow poll is never overlapped. Keyed on
+ * the ids, not on the static data object, which n8n may hand each poll as a copy of its own.
+ */
+const running = new Set<string>();
 
 export async function pollContacts(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
 	const settings = readSettings(this);
 	if (this.getMode() === 'manual') return await sampleContacts(settings);
 
-	const staticData = this.getWorkflowStaticData('node');
-	if (running.has(staticData)) return null;
-	running.add(staticData);
+	const pollKey = JSON.stringify([this.getWorkflow().id ?? '', this.getNode().id]);
+	if (running.has(pollKey)) return null;
+	running.add(pollKey);
 	try {
-		return await compareWithLastPoll(this, settings, staticData);
+		return await compareWithLastPoll(this, settings, this.getWorkflowStaticData('node'));
 	} catch (error) {
 		const failure =
 			error instanceof NodeApiError || error instanceof NodeOperationError
@@ -69,7 +92,7 @@ export async function pollContacts(this: IPollFunctions): Promise<INodeExecution
 		failure.description = `${failure.description ? `${failure.description} ` : ''}This poll emitted nothing; the next poll compares with the last list read in full, so no change is lost.`;
 		throw failure;
 	} finally {
-		running.delete(staticData);
+		running.delete(pollKey);
 	}
 }
 
@@ -122,9 +145,18 @@ async function sampleContacts(settings: Settings): Promise<INodeExecutionData[][
 	return [samples.slice(0, SAMPLE_SIZE).map((contact) => item('added', String(contact.userid), contact, []))];
 }
 
-function readState(staticData: IDataObject, filters: string): Map<string, Remembered> | undefined {
+/**
+ * The contacts remembered by the last poll, or undefined when there is no state to compare with:
+ * none yet, another format version, other filters, or another app (a new baseline, no events).
+ * A state without an app (saved by 0.1.0, before states named it) is taken as this app's and saved
+ * with its app by this poll: it was listed with the credential the trigger had then, which is this
+ * one unless it was changed during the upgrade; a new baseline instead would lose every change made
+ * between the last poll before the upgrade and the first after it.
+ */
+function readState(staticData: IDataObject, filters: string, app: string): Map<string, Remembered> | undefined {
 	const saved = staticData as Partial<SavedState>;
 	if (saved.version !== STATE_VERSION || saved.filters !== filters || typeof saved.contacts !== 'string') return undefined;
+	if (saved.app !== undefined && saved.app !== app) return undefined;
 	const remembered = new Map<string, Remembered>();
 	for (const record of splitRecords(saved.contacts)) {
 		const parsed = parseRecord(record);
@@ -139,25 +171,26 @@ async function compareWithLastPoll(
 	staticData: IDataObject,
 ): Promise<INodeExecutionData[][] | null> {
 	const filterSignature = Object.keys(settings.filters).length > 0 ? signature(settings.filters) : '';
-	const previous = readState(staticData, filterSignature);
+	const app = await appSignature(context);
+	const previous = readState(staticData, filterSignature, app);
 	const deadline = pollDeadline(context);
 	const walked = await walkContacts(context, settings, previous ? pagesFor(previous.size) : 1, deadline);
 	const current = walked.contacts;
 
 	const items: INodeExecutionData[] = [];
-	const removed: Remembered[] = [];
+	let confirmation: Confirmation = { removed: [], listed: [], kept: [] };
 	if (previous) {
 		const missing = [...previous.values()].filter((contact) => !current.has(contact.userid));
-		const confirmed = walked.consistent
-			? missing.map((contact) => contact.userid)
-			: await confirmMissing(context, settings, missing, walked.calls, deadline);
-		for (const contact of confirmed) {
-			if (typeof contact === 'string') removed.push(previous.get(contact)!);
-			else current.set(String(contact.userid), contact);
-		}
+		const massRemoval = missing.length >= MASS_REMOVAL_MIN && missing.length > previous.size * MASS_REMOVAL_SHARE;
+		confirmation =
+			walked.consistent && !massRemoval
+				? { removed: missing, listed: [], kept: [] }
+				: await confirmMissing(context, settings, missing, walked.calls, deadline);
+		for (const contact of confirmation.listed) current.set(String(contact.userid), contact);
 	}
 
-	const records: string[] = [];
+	// looked up and still there: as remembered (see Confirmation.kept)
+	const records: string[] = confirmation.kept.map((contact) => contact.record);
 	for (const [userid, contact] of current) {
 		const matched = matches(contact, settings.filters);
 		const record = recordOf(contact, matched);
@@ -173,7 +206,7 @@ async function compareWithLastPoll(
 			items.push(item('updated', userid, contact, changed));
 		}
 	}
-	for (const contact of removed) {
+	for (const contact of confirmation.removed) {
 		if (!contact.matched || !settings.events.has('removed')) continue;
 		// as last seen: the id and the name as far as it was kept
 		const name = contact.nameCut ? `${contact.name}…` : contact.name;
@@ -181,12 +214,16 @@ async function compareWithLastPoll(
 	}
 
 	// every call succeeded: only now does the state change (and only if it did: n8n saves what changed)
-	const state: SavedState = { version: STATE_VERSION, filters: filterSignature, contacts: joinRecords(records) };
+	const state: SavedState = { version: STATE_VERSION, filters: filterSignature, app, contacts: joinRecords(records) };
 	const saved = staticData as Partial<SavedState>;
-	if (saved.version !== state.version || saved.filters !== state.filters || saved.contacts !== state.contacts) {
-		Object.assign(staticData, state);
-	}
+	if (Object.keys(state).some((key) => saved[key] !== state[key])) Object.assign(staticData, state);
 	return items.length > 0 ? [items] : null;
+}
+
+/** The app the contacts are listed from: its Base URL and App Key (never the secret), hashed. */
+async function appSignature(context: IPollFunctions): Promise<string> {
+	const credentials = await context.getCredentials(CREDENTIAL_TYPE);
+	return signature([normalizeBaseUrl(credentials.baseUrl), String(credentials.appKey ?? '').trim()]);
 }
 
 /** When a poll has to give up, if n8n gives polls a time budget (n8n 2.8 does not). */
@@ -271,12 +308,23 @@ async function walkContacts(
 	return { contacts, consistent, calls };
 }
 
+/** What became of the remembered contacts a walk did not see. */
+interface Confirmation {
+	removed: Remembered[];
+	/** seen after all by a second walk of the list: compared as usual */
+	listed: IDataObject[];
+	/**
+	 * there after all, says extcontact/get: kept as remembered, not compared, since get's record may
+	 * carry other keys than list's and would read as changed; the next poll's list compares it
+	 */
+	kept: Remembered[];
+}
+
 /**
- * The remembered contacts a walk whose pages did not fit together did not see: some may have been
- * skipped, so a contact is reported removed only once DingTalk confirms it is gone. Asks
- * extcontact/get for each (when that takes fewer calls than a second walk), or walks the list again
- * and takes those missing from both walks. Returns the ids of the removed contacts and the contacts
- * found after all.
+ * The remembered contacts a walk did not see, when that walk cannot be trusted on its own (its pages
+ * did not fit together, or it would remove a large share): a contact is reported removed only once
+ * DingTalk confirms it is gone. Asks extcontact/get for each (when that takes no more calls than a
+ * second walk), or walks the list again and takes those missing from both walks.
  */
 async function confirmMissing(
 	context: IPollFunctions,
@@ -284,17 +332,24 @@ async function confirmMissing(
 	missing: Remembered[],
 	walkCalls: number,
 	deadline: number,
-): Promise<Array<string | IDataObject>> {
-	if (missing.length === 0) return [];
-	const outcome: Array<string | IDataObject> = new Array(missing.length);
+): Promise<Confirmation> {
+	const confirmation: Confirmation = { removed: [], listed: [], kept: [] };
+	if (missing.length === 0) return confirmation;
 	if (missing.length <= walkCalls) {
+		const found: boolean[] = new Array(missing.length);
 		await forEachConcurrently(missing.length, settings.concurrency, undefined, async (index) => {
-			outcome[index] = (await settings.list.find(missing[index].userid)) ?? missing[index].userid;
+			found[index] = (await settings.list.find(missing[index].userid)) !== undefined;
 			checkDeadline(context, deadline);
 		});
-		return outcome;
+		missing.forEach((contact, index) => (found[index] ? confirmation.kept : confirmation.removed).push(contact));
+		return confirmation;
 	}
 	const again = await walkContacts(context, settings, walkCalls, deadline);
 	// a contact missing from two walks is gone (being skipped twice would take two unlucky shifts)
-	return missing.map((contact) => again.contacts.get(contact.userid) ?? contact.userid);
+	for (const contact of missing) {
+		const listed = again.contacts.get(contact.userid);
+		if (listed) confirmation.listed.push(listed);
+		else confirmation.removed.push(contact);
+	}
+	return confirmation;
 }
