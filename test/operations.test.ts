@@ -442,3 +442,47 @@ describe('an answer that says errcode 0 but carries no data is a failed call, no
 		expect(env.sandbox.state.contacts.get(id)).toEqual(before);
 	});
 });
+
+describe('get and delete: rows that name the same contact are sent in input order', () => {
+	const DELETE = '/topapi/extcontact/delete';
+	const GET = '/topapi/extcontact/get';
+	const sentAfterAnswer = (earlier: { time: number; latencyMs: number }, later: { time: number }) =>
+		later.time >= earlier.time + earlier.latencyMs;
+	// the app's token is fetched before (one page of Get Many), so that no row waits for another row's token
+	beforeEach(async () => {
+		await runDingTalk({ store: env.store, parameters: { resource: 'externalContact', operation: 'getAll', limit: 1 } });
+	});
+
+	it('delete: of two rows for one contact the first deletes it, the second finds it gone', async () => {
+		const [id, other] = SEED.contactIds as string[];
+		env.sandbox.script(DELETE, [{ delayMs: 300 }]);
+		const result = await runDingTalk({
+			store: env.store,
+			parameters: { resource: 'externalContact', operation: 'delete', contactId: locator('={{ $json.id }}') },
+			items: [{ id }, { id }, { id: other }],
+			continueOnFail: true,
+		});
+		expect(result.items[0].json).toMatchObject({ errcode: 0, deleted: true });
+		expect(result.items[1].json.error).toMatch(/^DingTalk error \d+: the (user or external contact was not found|user id is not valid)$/);
+		expect(result.items[2].json).toMatchObject({ errcode: 0, deleted: true });
+		const calls = callsTo(env.sandbox, DELETE);
+		const [first, second] = calls.filter((call) => call.params.user_id === id);
+		expect(sentAfterAnswer(first, second)).toBe(true);
+		expect(sentAfterAnswer(first, calls.find((call) => call.params.user_id === other)!)).toBe(false);
+	});
+
+	it('get: a second row for the same contact is asked only after the first is answered; another contact at once', async () => {
+		const [id, other] = SEED.contactIds as string[];
+		env.sandbox.script(GET, [{ delayMs: 300 }]);
+		const result = await runDingTalk({
+			store: env.store,
+			parameters: { resource: 'externalContact', operation: 'get', contactId: locator('={{ $json.id }}') },
+			items: [{ id }, { id }, { id: other }],
+		});
+		expect(result.items.map((item) => item.json.userid)).toEqual([id, id, other]);
+		const calls = callsTo(env.sandbox, GET);
+		const [first, second] = calls.filter((call) => call.params.user_id === id);
+		expect(sentAfterAnswer(first, second)).toBe(true);
+		expect(sentAfterAnswer(first, calls.find((call) => call.params.user_id === other)!)).toBe(false);
+	});
+});

@@ -6,6 +6,11 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { callsTo, contactsSentTo, credentialStoreFor, readBackThroughNode, runDingTalk, SEED, UPDATE_FROM_JSON, useSandbox } from './support';
 
+/** One call through the node (one page of Get Many), so that the credential holds the app's token. */
+async function warmUp(): Promise<void> {
+	await runDingTalk({ store: env.store, parameters: { resource: 'externalContact', operation: 'getAll', limit: 1 } });
+}
+
 const UPDATE = '/topapi/extcontact/update';
 
 const env = useSandbox();
@@ -288,5 +293,65 @@ describe("DingTalk's errors", () => {
 		const result = await runDingTalk({ store: env.store, parameters: UPDATE_FROM_JSON, items: [row()] });
 		expect(result.error?.message).toBe("DingTalk has temporarily blocked calls from this server's IP address");
 		expect(String(result.error?.description)).toMatch(/asks to wait 120 seconds/);
+	});
+});
+
+describe('rows that name the same contact are applied in input order; other contacts do not wait', () => {
+	/** Whether `later` reached DingTalk only after `earlier` was answered. */
+	const sentAfterAnswer = (earlier: { time: number; latencyMs: number }, later: { time: number }) =>
+		later.time >= earlier.time + earlier.latencyMs;
+	// the app's token is fetched before, so that no row waits for another row's token
+	beforeEach(async () => await warmUp());
+
+	it('replace: two rows for one contact end as the later row, though the first is answered slowly', async () => {
+		// the first update to arrive is answered (and applied) only after 300 ms
+		env.sandbox.script(UPDATE, [{ delayMs: 300 }]);
+		const result = await runDingTalk({
+			store: env.store,
+			parameters: UPDATE_FROM_JSON,
+			items: [row({ name: 'First row' }), row({ name: 'Second row' })],
+		});
+		expect(result.error).toBeUndefined();
+		expect(result.items.map((item) => item.json.errcode)).toEqual([0, 0]);
+		const calls = callsTo(env.sandbox, UPDATE);
+		expect(calls.map((call) => (call.params.contact as IDataObject).name)).toEqual(['First row', 'Second row']);
+		expect(sentAfterAnswer(calls[0], calls[1])).toBe(true);
+		expect(env.sandbox.state.contacts.get(contactA)?.name).toBe('Second row');
+	});
+
+	it('merge: each row starts from what the row before it wrote, so no row\'s change is lost', async () => {
+		// the first row's update is applied only after 300 ms: a second row that read the contact
+		// meanwhile would write back what it read, and the first row's write would then wipe the second's
+		env.sandbox.script(UPDATE, [{ delayMs: 300 }]);
+		const result = await runDingTalk({
+			store: env.store,
+			parameters: {
+				...UPDATE_FROM_JSON,
+				updateMode: 'merge',
+				name: '',
+				followerUserId: { __rl: true, mode: 'id', value: '' },
+				labelIds: [],
+				additionalFields: { title: '={{ $json.title }}', remark: '={{ $json.remark }}' },
+			},
+			items: [{ id: contactA, title: 'Title from row 1' }, { id: contactA, remark: 'Remark from row 2' }],
+		});
+		expect(result.error).toBeUndefined();
+		expect(env.sandbox.state.contacts.get(contactA)).toMatchObject({ title: 'Title from row 1', remark: 'Remark from row 2' });
+	});
+
+	it('rows for other contacts are sent while a row of another contact waits for its answer', async () => {
+		env.sandbox.script(UPDATE, [{ delayMs: 300 }]);
+		const result = await runDingTalk({
+			store: env.store,
+			parameters: UPDATE_FROM_JSON,
+			items: [row({ name: 'A once' }), row({ name: 'A twice' }), row({ id: contactB, name: 'B' })],
+		});
+		expect(result.error).toBeUndefined();
+		const calls = callsTo(env.sandbox, UPDATE);
+		const [firstA, secondA] = calls.filter((call) => (call.params.contact as IDataObject).user_id === contactA);
+		const onlyB = calls.find((call) => (call.params.contact as IDataObject).user_id === contactB)!;
+		expect(sentAfterAnswer(firstA, secondA)).toBe(true);
+		// B did not wait for A
+		expect(sentAfterAnswer(firstA, onlyB)).toBe(false);
 	});
 });

@@ -13,7 +13,7 @@ import { appSessions } from '../../nodes/DingTalk/transport/appSession';
 import type { Directory } from './directory';
 import { contact, emptyDirectory, serve } from './directory';
 import type { FakeRunOptions } from './fakes';
-import { errcode, fakeContext, FakeDingTalk, ok, rejection, settle, useFakeClock } from './fakes';
+import { defaultCredential, errcode, fakeContext, FakeDingTalk, ok, rejection, settle, useFakeClock } from './fakes';
 
 const CREATE = '/topapi/extcontact/create';
 const UPDATE = '/topapi/extcontact/update';
@@ -151,13 +151,14 @@ describe('the router', () => {
 	});
 
 	it('runs at most Max Concurrency items at once', async () => {
-		const items = Array.from({ length: 6 }, () => ({ id: 'c1' }));
+		// six contacts: rows for one contact would wait for each other
+		const items = Array.from({ length: 6 }, (_, index) => ({ id: `c${index + 1}` }));
 		let running = 0;
 		let most = 0;
-		dingTalk.on(GET, () => ok({ result: { userid: 'c1' } }));
+		dingTalk.on(GET, ({ params }) => ok({ result: { userid: params.user_id } }));
 		const context = fakeContext({
 			dingTalk,
-			parameters: { resource: 'externalContact', operation: 'get', contactId: 'c1', options: { maxConcurrency: 2, requestsPerSecond: 1000 } },
+			parameters: { resource: 'externalContact', operation: 'get', contactId: fromItem(items, 'id'), options: { maxConcurrency: 2, requestsPerSecond: 1000 } },
 			items,
 		});
 		const send = context.helpers.httpRequest;
@@ -171,6 +172,67 @@ describe('the router', () => {
 		const [output] = await settle(new DingTalk().execute.call(context));
 		expect(output).toHaveLength(6);
 		expect(most).toBe(2);
+	});
+});
+
+describe('rows that name the same contact', () => {
+	it('update, delete and get: a row waits for the earlier rows of its contact, not for other contacts', async () => {
+		for (const operation of ['update', 'delete', 'get']) {
+			const items = [{ id: 'c1' }, { id: 'c2' }, { id: 'c1' }, { id: 'c3' }, { id: 'c1' }];
+			const started: Array<{ id: string; at: number }> = [];
+			const answer = dingTalk.handle.bind(dingTalk);
+			// c1's calls take 100 ms, the others 10 ms
+			dingTalk.handle = async (request) => {
+				const params = new URLSearchParams(typeof request.body === 'string' ? request.body : '');
+				const contactParam = params.get('contact');
+				const id = params.get('user_id') ?? (contactParam ? String((JSON.parse(contactParam) as IDataObject).user_id) : undefined);
+				if (id !== undefined) {
+					started.push({ id, at: Date.now() });
+					await new Promise((resolve) => setTimeout(resolve, id === 'c1' ? 100 : 10));
+				}
+				return await answer(request);
+			};
+			// the app's token first, so that no row waits for the token another row fetches
+			const credential = defaultCredential();
+			await run({ credential, parameters: { resource: 'externalContact', operation: 'getAll', limit: 1 } });
+			await run({
+				credential,
+				parameters: {
+					resource: 'externalContact',
+					operation,
+					contactId: fromItem(items, 'id'),
+					name: 'Renamed',
+					followerUserId: locator('owner-2'),
+					labelIds: [3],
+					options: { requestsPerSecond: 1000 },
+				},
+				items,
+				continueOnFail: true,
+			});
+			dingTalk.handle = answer;
+			const first = Math.min(...started.map((call) => call.at));
+			const when = (ids: string[]) => started.filter((call) => ids.includes(call.id)).map((call) => call.at - first);
+			// c1's three rows one after another; c2 and c3 while the first of them is under way
+			const c1 = when(['c1']);
+			const others = when(['c2', 'c3']);
+			expect({ operation, c1: c1.length, others: others.length }).toEqual({ operation, c1: 3, others: 2 });
+			expect({ operation, waited: c1[1] - c1[0] >= 100 && c1[2] - c1[1] >= 100, alongside: others.every((at) => at < 100) }).toEqual({
+				operation,
+				waited: true,
+				alongside: true,
+			});
+		}
+	});
+
+	it('a failed row does not hold up the next row of its contact', async () => {
+		dingTalk.script(GET, errcode(-1), errcode(-1));
+		const items = [{ id: 'c1' }, { id: 'c1' }];
+		const output = await run({
+			parameters: { resource: 'externalContact', operation: 'get', contactId: fromItem(items, 'id'), options: { maxRetries: 1 } },
+			items,
+			continueOnFail: true,
+		});
+		expect(json(output)).toEqual([expect.objectContaining({ error: 'DingTalk error -1: DingTalk is busy' }), contact('c1')]);
 	});
 });
 

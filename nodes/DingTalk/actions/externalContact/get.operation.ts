@@ -7,6 +7,7 @@ import { answerData, isRecord } from '../../transport/answerData';
 import type { DingTalkClient } from '../../transport/client';
 import { SAFE_TO_REPEAT } from '../../transport/client';
 import type { RunContext } from '../types';
+import { inContactOrder } from './contactOrder';
 import { contactIdField } from './fields';
 
 export const description = updateDisplayOptions({ show: { resource: ['externalContact'], operation: ['get'] } }, [
@@ -23,5 +24,5 @@ export async function getContact(client: DingTalkClient, userId: string, itemInd
 
 export async function execute(this: IExecuteFunctions, itemIndex: number, run: RunContext): Promise<IDataObject> {
 	const userId = readParameter(this, itemIndex, 'contactId', 'External Contact', parseSingleId);
-	return await getContact(run.client, userId, itemIndex);
+	return await inContactOrder(run, userId, async () => await getContact(run.client, userId, itemIndex));
 }

@@ -5,6 +5,7 @@ import { mergeContact, readContact } from '../../helpers/contact';
 import { SAFE_TO_REPEAT } from '../../transport/client';
 import type { RunContext } from '../types';
 import { pickAnswer } from './answer';
+import { inContactOrder } from './contactOrder';
 import { additionalContactFields, contactIdField, followerUserIdField, labelIdsField, nameField } from './fields';
 import { getContact } from './get.operation';
 
@@ -68,8 +69,8 @@ export async function updateContact(run: RunContext, contact: IDataObject, itemI
 export async function execute(this: IExecuteFunctions, itemIndex: number, run: RunContext): Promise<IDataObject> {
 	const merge = this.getNodeParameter('updateMode', itemIndex, 'replace') === 'merge';
 	const given = readContact(this, itemIndex, { userId: true, coreOptional: merge });
-	const contact = merge
-		? mergeContact(await getContact(run.client, given.user_id as string, itemIndex), given)
-		: given;
-	return await updateContact(run, contact, itemIndex);
+	return await inContactOrder(run, given.user_id as string, async () => {
+		const contact = merge ? mergeContact(await getContact(run.client, given.user_id as string, itemIndex), given) : given;
+		return await updateContact(run, contact, itemIndex);
+	});
 }

@@ -2,6 +2,7 @@ import type { IDataObject, IExecuteFunctions, INode } from 'n8n-workflow';
 import { NodeApiError, updateDisplayOptions } from 'n8n-workflow';
 
 import { readContact } from '../../helpers/contact';
+import { OneAtATimePerKey } from '../../helpers/ordering';
 import { listAllPages } from '../../transport/listing';
 import { mayHaveTakenEffect } from '../../transport/messages';
 import type { RunContext } from '../types';
@@ -33,8 +34,6 @@ type MobileState =
 
 interface MobileEntry {
 	state: MobileState;
-	/** the end of the last row queued for this number: rows of one number go one at a time */
-	lastRow: Promise<unknown>;
 	/** whether the run's listing has been consulted for this number */
 	initialized: boolean;
 	relisted: boolean;
@@ -44,6 +43,8 @@ interface UpsertState {
 	/** all contacts by mobile, listed once per run however many items there are */
 	listing?: Promise<Map<string, string>>;
 	entries: Map<string, MobileEntry>;
+	/** rows of one number go one at a time, in input order */
+	rows: OneAtATimePerKey;
 }
 
 const mobileKey = (stateCode: unknown, mobile: unknown) => `${String(stateCode ?? '')}:${String(mobile ?? '')}`;
@@ -66,16 +67,16 @@ async function listByMobile(run: RunContext, itemIndex: number): Promise<Map<str
 export async function execute(this: IExecuteFunctions, itemIndex: number, run: RunContext): Promise<IDataObject> {
 	const { state_code: stateCode, mobile, ...rest } = readContact(this, itemIndex, { mobile: true });
 	const node = this.getNode();
-	const upsert = run.shared<UpsertState>('externalContact.upsert', () => ({ entries: new Map() }));
+	const upsert = run.shared<UpsertState>('externalContact.upsert', () => ({ entries: new Map(), rows: new OneAtATimePerKey() }));
 	const key = mobileKey(stateCode, mobile);
 	let entry = upsert.entries.get(key);
 	if (!entry) {
-		entry = { state: { kind: 'absent' }, lastRow: Promise.resolve(), initialized: false, relisted: false };
+		entry = { state: { kind: 'absent' }, initialized: false, relisted: false };
 		upsert.entries.set(key, entry);
 	}
 	const mine = entry;
 	// queued before any await, so rows keep their input order
-	const row = mine.lastRow.then(async () => {
+	return await upsert.rows.run(key, async () => {
 		upsert.listing ??= listByMobile(run, itemIndex);
 		const listed = await upsert.listing;
 		if (!mine.initialized) {
@@ -85,8 +86,6 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, run: R
 		}
 		return await applyRow(run, node, mine, key, { ...rest, state_code: stateCode, mobile }, itemIndex);
 	});
-	mine.lastRow = row.catch(() => undefined);
-	return await row;
 }
 
 /** One row at its turn. Bounded: at most one fresh look-up per number, then create or update. */
