@@ -486,3 +486,50 @@ describe('get and delete: rows that name the same contact are sent in input orde
 		expect(sentAfterAnswer(first, calls.find((call) => call.params.user_id === other)!)).toBe(false);
 	});
 });
+
+describe('a delete whose answer was lost', () => {
+	const DELETE = '/topapi/extcontact/delete';
+
+	it('DingTalk deleted the contact but the answer never came: the retry\'s "not found" means deleted, and the item says so', async () => {
+		const id = (SEED.contactIds as string[])[3];
+		env.sandbox.script(DELETE, [{ answerLost: true }]);
+		const result = await runDingTalk({
+			store: env.store,
+			parameters: { resource: 'externalContact', operation: 'delete', contactId: locator(id) },
+		});
+		expect(result.error).toBeUndefined();
+		const calls = callsTo(env.sandbox, DELETE);
+		expect(calls.map((call) => [call.applied, call.answerLost])).toEqual([
+			[true, true],
+			[false, false],
+		]);
+		expect(result.items.map((item) => item.json)).toEqual([
+			{
+				deleted: true,
+				alreadyGone: true,
+				note: expect.stringMatching(/^An earlier attempt of this delete may have reached DingTalk/),
+				request_id: (calls[1].response as IDataObject).request_id,
+			},
+		]);
+		expect(env.sandbox.state.contacts.has(id)).toBe(false);
+	});
+
+	it('an update whose answer was lost is not taken for done when the retry says "not found"', async () => {
+		const id = (SEED.contactIds as string[])[3];
+		env.sandbox.script('/topapi/extcontact/update', [{ answerLost: true }]);
+		env.sandbox.state.contacts.delete(id);
+		const result = await runDingTalk({
+			store: env.store,
+			parameters: {
+				resource: 'externalContact',
+				operation: 'update',
+				contactId: locator(id),
+				name: 'Someone',
+				followerUserId: locator(owner),
+				labelIds: [label1],
+			},
+			continueOnFail: true,
+		});
+		expect(result.items[0].json.error).toMatch(/^DingTalk error \d+: /);
+	});
+});

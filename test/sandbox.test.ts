@@ -513,6 +513,16 @@ describe('verbatim answers', () => {
 		expect((await call(sandbox, UPDATE, { contact: updateOf() })).json.errcode).toBe(0);
 	});
 
+	it('{ answerLost: true } applies the call, then cuts the connection instead of answering', async () => {
+		sandbox.script(DELETE, [{ answerLost: true }]);
+		await expect(call(sandbox, DELETE, { user_id: contactB })).rejects.toThrow(/socket hang up|closed|aborted/);
+		expect(sandbox.state.contacts.has(contactB)).toBe(false);
+		const [entry] = sandbox.log.filter((logged) => logged.path === DELETE);
+		expect([entry.applied, entry.answerLost, (entry.response as Json).errcode]).toEqual([true, true, 0]);
+		// only the one call: the next is answered
+		expect((await call(sandbox, DELETE, { user_id: contactB })).json.errcode).toBe(60121);
+	});
+
 	it('failFor works on /gettoken too', async () => {
 		sandbox.failFor({ path: '/gettoken' }, { http: 403, html: true });
 		expect((await request(sandbox, 'GET', tokenQuery(sandbox))).status).toBe(403);

@@ -44,6 +44,8 @@ export interface SandboxLogEntry {
 	status: number;
 	response: unknown;
 	applied: boolean;
+	/** applied, but the connection was cut instead of answering (`{ answerLost: true }`) */
+	answerLost: boolean;
 }
 
 export const CREDENTIAL_ID = 'dingtalk-credential-1';

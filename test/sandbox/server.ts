@@ -28,6 +28,8 @@
  * for every call that matches (`failFor({ path, userId }, answer)`), on /gettoken too:
  * - a JSON object, sent as is (a request_id is added when missing);
  * - `{ delayMs }`: wait, then answer (and apply) as usual;
+ * - `{ answerLost: true }`: apply the call as usual, then cut the connection instead of answering
+ *   (DingTalk did the work, its answer never arrived: a gateway or network failure after delivery);
  * - `{ http: N, body? }`: HTTP N with a text body; `{ http: N, html: true }` an HTML page with status N;
  * - `{ html: true, status? }`: the HTML page of an IP ban (status 200 unless given);
  * - `{ ban: seconds }`: `{"status":1111,"wait":seconds,"punish":"deny"}`;
@@ -77,6 +79,7 @@ export const DEFAULT_KNOBS: Readonly<Knobs> = Object.freeze({
 /** A verbatim answer (see the header): the fields that mean something special, else JSON sent as is. */
 export interface VerbatimAnswer {
 	delayMs?: number;
+	answerLost?: boolean;
 	http?: number;
 	body?: string;
 	html?: boolean;
@@ -102,6 +105,8 @@ export interface LogEntry {
 	/** the JSON answer, '<html>' for an HTML page, or the text of any other body */
 	response: unknown;
 	applied: boolean;
+	/** applied, but the connection was cut instead of answering (`{ answerLost: true }`) */
+	answerLost: boolean;
 	latencyMs: number;
 }
 
@@ -295,6 +300,7 @@ class Sandbox {
 			status: 200,
 			response: undefined,
 			applied: false,
+			answerLost: false,
 			latencyMs: 0,
 		};
 		this.log.push(entry);
@@ -303,6 +309,11 @@ class Sandbox {
 		if (this.closing.signal.aborted) return;
 		entry.latencyMs = Date.now() - started;
 		entry.status = reply.status;
+		if (entry.answerLost) {
+			entry.response = 'json' in reply ? reply.json : reply.logAs;
+			response.destroy();
+			return;
+		}
 		if ('json' in reply) {
 			const json = this.knobs.echoSecrets ? echoRequest(reply.json, received) : reply.json;
 			entry.response = json;
@@ -330,7 +341,9 @@ class Sandbox {
 		if (!isToken && !handler) return { status: 404, json: { errcode: 404, errmsg: `no such API: ${entry.path}` } };
 
 		const scripted = this.scripts.get(entry.path)?.shift();
-		if (typeof scripted?.delayMs === 'number') {
+		if (scripted?.answerLost === true) {
+			entry.answerLost = true; // answered (and applied) as usual below; handle() cuts the connection
+		} else if (typeof scripted?.delayMs === 'number') {
 			await sleep(scripted.delayMs, this.closing.signal); // a slow DingTalk: then answer (and apply) as usual
 			if (this.closing.signal.aborted) return verbatim({ http: 503 });
 		} else if (scripted) {

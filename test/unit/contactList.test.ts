@@ -55,6 +55,9 @@ describe('the contact list', () => {
 			dingTalk.script(GET, errcode(code));
 			expect(await settle(contactList.find('c2'))).toBeUndefined();
 		}
+		// errcode 88 gives the reason in its sub_code
+		dingTalk.script(GET, errcode(88, { sub_code: '60121' }));
+		expect(await settle(contactList.find('c2'))).toBeUndefined();
 	});
 
 	it('any other failure of a lookup is thrown, as DingTalk\'s error', async () => {

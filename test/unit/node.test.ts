@@ -370,6 +370,30 @@ describe('External Contact operations', () => {
 		expect(dingTalk.calls('/topapi/extcontact/delete').map((request) => request.params)).toEqual([{ user_id: 'c2' }]);
 	});
 
+	it('delete: "not found" after an attempt that may have reached DingTalk means deleted; otherwise it fails the item', async () => {
+		const DELETE = '/topapi/extcontact/delete';
+		const deleteC1 = async () =>
+			json(await run({ parameters: { resource: 'externalContact', operation: 'delete', contactId: locator('c1') }, continueOnFail: true }))[0];
+		const gone = { deleted: true, alreadyGone: true, note: expect.stringMatching(/^An earlier attempt/), request_id: 'r-2' };
+		// the answer lost on the way back (a reset connection, a timeout, a 5xx from a gateway)
+		for (const lost of [{ networkError: 'ECONNRESET' }, { networkError: 'ETIMEDOUT' }, { status: 502 }]) {
+			dingTalk.script(DELETE, lost, errcode(60121, { request_id: 'r-2' }));
+			expect(await deleteC1()).toEqual(gone);
+		}
+		dingTalk.script(DELETE, { networkError: 'ECONNRESET' }, errcode(88, { sub_code: '60121', request_id: 'r-2' }));
+		expect(await deleteC1()).toEqual(gone);
+		// nothing reached DingTalk before, or DingTalk refused the earlier attempt: "not found" is the answer
+		for (const refused of [{ networkError: 'ECONNREFUSED' }, errcode(-1), errcode(90018)]) {
+			dingTalk.script(DELETE, refused, errcode(60121, { request_id: 'r-2' }));
+			expect(await deleteC1()).toMatchObject({ error: 'DingTalk error 60121: the user or external contact was not found', errcode: 60121 });
+		}
+		dingTalk.script(DELETE, errcode(60121));
+		expect((await deleteC1()).error).toBe('DingTalk error 60121: the user or external contact was not found');
+		// another failure after a lost answer stays a failure
+		dingTalk.script(DELETE, { networkError: 'ECONNRESET' }, errcode(60011));
+		expect((await deleteC1()).error).toBe('DingTalk error 60011: the app lacks the permission for this call');
+	});
+
 	it('get many: all, or up to the limit (50 by default), one item per contact paired to the input', async () => {
 		for (let index = 4; index <= 130; index++) directory.contacts.set(`c${index}`, contact(`c${index}`));
 		const all = await run({ parameters: { resource: 'externalContact', operation: 'getAll', returnAll: true } });

@@ -20,7 +20,7 @@ import { findNamedError } from './errorDetails';
 import { describeErrcode } from './errorCodes';
 import { encodeForm } from './form';
 import { exchange } from './http';
-import { failureError } from './messages';
+import { failureError, isPossiblyApplied } from './messages';
 import type { AdaptiveRateLimiter } from './rateLimiter';
 import { Redactor } from './redact';
 import type { RepeatPolicy, RetryBudget } from './retryPolicy';
@@ -46,6 +46,17 @@ export interface ClientOptions {
  * own allowance of retries: at least this many (none when Max Retries is 0).
  */
 const MIN_REFUSAL_RETRIES = 10;
+
+/** Failures of calls an earlier attempt of which may have reached DingTalk (it was retried). */
+const afterPossibleDelivery = new WeakSet<Error>();
+
+/**
+ * Whether the call that failed with `error` was sent more than once and an earlier attempt may have
+ * reached DingTalk: its failure (say "not found" on a delete) may be the earlier attempt's doing.
+ */
+export function failedAfterPossibleDelivery(error: unknown): boolean {
+	return error instanceof Error && afterPossibleDelivery.has(error);
+}
 
 /** What one run needs of its credential, read once. */
 interface Connection {
@@ -91,6 +102,7 @@ export class DingTalkClient {
 		};
 		const spent: Record<RetryBudget, number> = { refusal: 0, failure: 0 };
 		let tokenRenewed = false;
+		let earlierMayHaveArrived = false;
 		// every pass returns, throws, or spends a retry or the one token renewal
 		for (;;) {
 			const { result: attempt, token } = await connection.tokens.withToken(
@@ -111,16 +123,19 @@ export class DingTalkClient {
 				if (decision.pauseAppMs > 0) connection.session.pauseAll(decision.pauseAppMs);
 				if (spent[decision.budget] < allowance[decision.budget]) {
 					spent[decision.budget]++;
+					earlierMayHaveArrived ||= isPossiblyApplied(attempt);
 					await wait(decision.waitMs, this.stop);
 					continue;
 				}
 			}
-			throw failureError(attempt, {
+			const failure = failureError(attempt, {
 				node: this.context.getNode(),
 				where: `${connection.baseUrl}${path}`,
 				baseUrl: connection.baseUrl,
 				itemIndex,
 			});
+			if (earlierMayHaveArrived) afterPossibleDelivery.add(failure);
+			throw failure;
 		}
 	}
 

@@ -45,7 +45,7 @@ export function mayHaveTakenEffect(error: unknown): boolean {
 	return error instanceof Error && possiblyApplied.has(error);
 }
 
-function isPossiblyApplied(attempt: Attempt): boolean {
+export function isPossiblyApplied(attempt: Attempt): boolean {
 	switch (attempt.kind) {
 		case 'network':
 			return attempt.maybeDelivered;

@@ -9,13 +9,11 @@ import { getContact } from '../actions/externalContact/get.operation';
 import type { ClientOptions } from '../transport/client';
 import { DingTalkClient } from '../transport/client';
 import { listPage, PAGE_SIZE } from '../transport/listing';
+import { isNotFound } from '../transport/notFound';
 
 export { PAGE_SIZE };
 
 const LIST_PATH = '/topapi/extcontact/list';
-
-/** What extcontact/get answers for a contact that does not exist (any more). */
-const NOT_FOUND_ERRCODES = new Set([60121, 40003, 33012]);
 
 export interface ContactList {
 	/** One page of extcontact/list: PAGE_SIZE contacts from `offset` on (fewer on the last page). */
@@ -33,10 +31,8 @@ export function openContactList(context: IPollFunctions, options: ClientOptions)
 				// errcode 0 without the contact fails too: not an answer to decide a removal on
 				return await getContact(client, userid);
 			} catch (error) {
-				const failure =
-					error instanceof NodeApiError ? error : new NodeOperationError(context.getNode(), error as Error);
-				if (NOT_FOUND_ERRCODES.has(Number((failure.errorResponse as IDataObject | undefined)?.errcode))) return undefined;
-				throw failure;
+				if (isNotFound(error)) return undefined;
+				throw error instanceof NodeApiError ? error : new NodeOperationError(context.getNode(), error as Error);
 			}
 		},
 	};
