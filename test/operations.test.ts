@@ -5,7 +5,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import { argbToHex } from '../nodes/DingTalk/actions/label/getAll.operation';
-import { callsTo, contactsSentTo, readBackThroughNode, runDingTalk, SEED, useSandbox } from './support';
+import { callsTo, contactsSentTo, fetchTokenFirst, readBackThroughNode, runDingTalk, SEED, sentAfterAnswer, useSandbox } from './support';
 
 const env = useSandbox();
 
@@ -14,6 +14,18 @@ const otherOwner = (SEED.userIds as string[])[1];
 const [label1, label2] = SEED.labelIds as number[];
 
 const locator = (value: string) => ({ __rl: true, mode: 'id', value });
+
+/** Update in merge mode: only `additionalFields` given, name, owner and labels left empty. */
+const mergeUpdate = (id: string, additionalFields: IDataObject): IDataObject => ({
+	resource: 'externalContact',
+	operation: 'update',
+	updateMode: 'merge',
+	contactId: locator(id),
+	name: '',
+	followerUserId: locator(''),
+	labelIds: [],
+	additionalFields,
+});
 
 /** Create / Create or Update parameters mapping every field from the item's json. */
 const NEW_CONTACT_FROM_JSON: IDataObject = {
@@ -200,19 +212,7 @@ describe('update modes', () => {
 	it('merge keeps the current value of every field the item leaves empty', async () => {
 		// the seed's John Smith: title, company and remark set, no address
 		const id = (SEED.contactIds as string[])[1];
-		const result = await runDingTalk({
-			store: env.store,
-			parameters: {
-				resource: 'externalContact',
-				operation: 'update',
-				updateMode: 'merge',
-				contactId: locator(id),
-				name: '',
-				followerUserId: locator(''),
-				labelIds: [],
-				additionalFields: { title: 'New Title' },
-			},
-		});
+		const result = await runDingTalk({ store: env.store, parameters: mergeUpdate(id, { title: 'New Title' }) });
 		expect(result.error).toBeUndefined();
 		expect(result.items.map((item) => item.json)).toEqual([{ errcode: 0, errmsg: 'ok', request_id: expect.any(String) }]);
 		expect(callsTo(env.sandbox, '/topapi/extcontact/get')).toHaveLength(1);
@@ -426,17 +426,7 @@ describe('an answer that says errcode 0 but carries no data is a failed call, no
 		env.sandbox.script(GET, [WITHOUT_DATA]);
 		const id = (SEED.contactIds as string[])[1];
 		const before = structuredClone(env.sandbox.state.contacts.get(id));
-		const result = await runDingTalk({
-			store: env.store,
-			parameters: {
-				resource: 'externalContact',
-				operation: 'update',
-				updateMode: 'merge',
-				contactId: locator(id),
-				additionalFields: { title: 'New Title' },
-			},
-			continueOnFail: true,
-		});
+		const result = await runDingTalk({ store: env.store, parameters: mergeUpdate(id, { title: 'New Title' }), continueOnFail: true });
 		expect(result.items[0].json.error).toBe('DingTalk answered /topapi/extcontact/get without its data ("result")');
 		expect(callsTo(env.sandbox, '/topapi/extcontact/update')).toHaveLength(0);
 		expect(env.sandbox.state.contacts.get(id)).toEqual(before);
@@ -444,43 +434,27 @@ describe('an answer that says errcode 0 but carries no data is a failed call, no
 });
 
 describe('get and delete: rows that name the same contact are sent in input order', () => {
-	const DELETE = '/topapi/extcontact/delete';
-	const GET = '/topapi/extcontact/get';
-	const sentAfterAnswer = (earlier: { time: number; latencyMs: number }, later: { time: number }) =>
-		later.time >= earlier.time + earlier.latencyMs;
-	// the app's token is fetched before (one page of Get Many), so that no row waits for another row's token
-	beforeEach(async () => {
-		await runDingTalk({ store: env.store, parameters: { resource: 'externalContact', operation: 'getAll', limit: 1 } });
-	});
+	beforeEach(async () => await fetchTokenFirst(env.store));
+	const NOT_FOUND = /^DingTalk error \d+: the (user or external contact was not found|user id is not valid)$/;
 
-	it('delete: of two rows for one contact the first deletes it, the second finds it gone', async () => {
+	const deleted = expect.objectContaining({ errcode: 0, deleted: true });
+	it.each([
+		// of two deletes of one contact the first deletes it, the second finds it gone
+		['delete', (json: IDataObject[]) => expect(json).toEqual([deleted, expect.objectContaining({ error: expect.stringMatching(NOT_FOUND) }), deleted])],
+		['get', (json: IDataObject[], id: string, other: string) => expect(json.map((contact) => contact.userid)).toEqual([id, id, other])],
+	])('%s: a second row for one contact is sent once the first is answered; a row for another contact at once', async (operation, checkItems) => {
 		const [id, other] = SEED.contactIds as string[];
-		env.sandbox.script(DELETE, [{ delayMs: 300 }]);
+		const path = `/topapi/extcontact/${operation}`;
+		// the first call to arrive is answered (and applied) after 300 ms
+		env.sandbox.script(path, [{ delayMs: 300 }]);
 		const result = await runDingTalk({
 			store: env.store,
-			parameters: { resource: 'externalContact', operation: 'delete', contactId: locator('={{ $json.id }}') },
+			parameters: { resource: 'externalContact', operation, contactId: locator('={{ $json.id }}') },
 			items: [{ id }, { id }, { id: other }],
 			continueOnFail: true,
 		});
-		expect(result.items[0].json).toMatchObject({ errcode: 0, deleted: true });
-		expect(result.items[1].json.error).toMatch(/^DingTalk error \d+: the (user or external contact was not found|user id is not valid)$/);
-		expect(result.items[2].json).toMatchObject({ errcode: 0, deleted: true });
-		const calls = callsTo(env.sandbox, DELETE);
-		const [first, second] = calls.filter((call) => call.params.user_id === id);
-		expect(sentAfterAnswer(first, second)).toBe(true);
-		expect(sentAfterAnswer(first, calls.find((call) => call.params.user_id === other)!)).toBe(false);
-	});
-
-	it('get: a second row for the same contact is asked only after the first is answered; another contact at once', async () => {
-		const [id, other] = SEED.contactIds as string[];
-		env.sandbox.script(GET, [{ delayMs: 300 }]);
-		const result = await runDingTalk({
-			store: env.store,
-			parameters: { resource: 'externalContact', operation: 'get', contactId: locator('={{ $json.id }}') },
-			items: [{ id }, { id }, { id: other }],
-		});
-		expect(result.items.map((item) => item.json.userid)).toEqual([id, id, other]);
-		const calls = callsTo(env.sandbox, GET);
+		checkItems(result.items.map((item) => item.json), id, other);
+		const calls = callsTo(env.sandbox, path);
 		const [first, second] = calls.filter((call) => call.params.user_id === id);
 		expect(sentAfterAnswer(first, second)).toBe(true);
 		expect(sentAfterAnswer(first, calls.find((call) => call.params.user_id === other)!)).toBe(false);

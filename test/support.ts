@@ -126,6 +126,19 @@ export function contactsSentTo(sandbox: Sandbox, path: string): IDataObject[] {
 	return callsTo(sandbox, path).map((entry) => entry.params.contact as IDataObject);
 }
 
+/** Whether the call logged as `later` reached the sandbox only after `earlier` was answered. */
+export function sentAfterAnswer(earlier: Pick<SandboxLogEntry, 'time' | 'latencyMs'>, later: Pick<SandboxLogEntry, 'time'>): boolean {
+	return later.time >= earlier.time + earlier.latencyMs;
+}
+
+/**
+ * One call through the node (one page of Get Many), so that the credential holds the app's token:
+ * in a test of how items wait for each other, no item then waits for a token another item fetches.
+ */
+export async function fetchTokenFirst(store: CredentialStore): Promise<void> {
+	await runDingTalk({ store, parameters: { resource: 'externalContact', operation: 'getAll', limit: 1 } });
+}
+
 /** A default Update item mapping: every field from the item's json through expressions. */
 export const UPDATE_FROM_JSON: IDataObject = {
 	resource: 'externalContact',

@@ -4,12 +4,18 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import { callsTo, contactsSentTo, credentialStoreFor, readBackThroughNode, runDingTalk, SEED, UPDATE_FROM_JSON, useSandbox } from './support';
-
-/** One call through the node (one page of Get Many), so that the credential holds the app's token. */
-async function warmUp(): Promise<void> {
-	await runDingTalk({ store: env.store, parameters: { resource: 'externalContact', operation: 'getAll', limit: 1 } });
-}
+import {
+	callsTo,
+	contactsSentTo,
+	credentialStoreFor,
+	fetchTokenFirst,
+	readBackThroughNode,
+	runDingTalk,
+	SEED,
+	sentAfterAnswer,
+	UPDATE_FROM_JSON,
+	useSandbox,
+} from './support';
 
 const UPDATE = '/topapi/extcontact/update';
 
@@ -297,11 +303,7 @@ describe("DingTalk's errors", () => {
 });
 
 describe('rows that name the same contact are applied in input order; other contacts do not wait', () => {
-	/** Whether `later` reached DingTalk only after `earlier` was answered. */
-	const sentAfterAnswer = (earlier: { time: number; latencyMs: number }, later: { time: number }) =>
-		later.time >= earlier.time + earlier.latencyMs;
-	// the app's token is fetched before, so that no row waits for another row's token
-	beforeEach(async () => await warmUp());
+	beforeEach(async () => await fetchTokenFirst(env.store));
 
 	it('replace: two rows for one contact end as the later row, though the first is answered slowly', async () => {
 		// the first update to arrive is answered (and applied) only after 300 ms
