@@ -9,7 +9,7 @@ import type { DingTalkClient } from '../../nodes/DingTalk/transport/client';
 import { listAllPages, listPage, MAX_PAGES, PAGE_SIZE } from '../../nodes/DingTalk/transport/listing';
 import { SAFE_TO_REPEAT } from '../../nodes/DingTalk/transport/retryPolicy';
 import { ExecutionStoppedError, throwIfStopped, wait } from '../../nodes/DingTalk/transport/wait';
-import { rejection, settle, useFakeClock } from './fakes';
+import { NODE, rejection, settle, useFakeClock } from './fakes';
 
 afterEach(() => jest.useRealTimers());
 
@@ -165,6 +165,7 @@ describe('paged lists', () => {
 	function listClient(total: number, results: (page: IDataObject[]) => unknown = (page) => page) {
 		const asked: IDataObject[] = [];
 		const client = {
+			node: NODE,
 			async call(path: string, params: IDataObject, policy: unknown, itemIndex?: number) {
 				asked.push({ path, ...params, policy: policy as IDataObject, itemIndex });
 				const offset = Number(params.offset);
@@ -204,9 +205,10 @@ describe('paged lists', () => {
 		expect(asked).toHaveLength(1000);
 	});
 
-	it('an answer without a results list is an empty page', async () => {
+	it('an answer without a results list fails: it is not an empty page', async () => {
 		const { client } = listClient(5, () => 'not a list');
-		expect(await listPage(client, '/list', 0, 100)).toEqual([]);
-		expect(await listAllPages(client, '/list')).toEqual([]);
+		const message = 'DingTalk answered /list without its data ("results")';
+		expect((await rejection(listPage(client, '/list', 0, 100, 3))).message).toBe(message);
+		expect(await rejection(listAllPages(client, '/list'))).toMatchObject({ message, errorResponse: { errcode: 0 } });
 	});
 });
