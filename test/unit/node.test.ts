@@ -351,6 +351,16 @@ describe('External Contact operations', () => {
 		}
 	});
 
+	it('the pickers of labels and contacts fail on an answer without "results" instead of showing an empty list', async () => {
+		const { loadOptions, listSearch } = new DingTalk().methods;
+		dingTalk.script('/topapi/extcontact/listlabelgroups', ok());
+		const labels = await rejection(settle(loadOptions.getLabels.call(fakeContext({ dingTalk }))));
+		expect(labels.message).toBe('DingTalk answered /topapi/extcontact/listlabelgroups without its data ("results")');
+		dingTalk.script(LIST, ok());
+		const contacts = await rejection(settle(listSearch.searchContacts.call(fakeContext({ dingTalk }), 'c')));
+		expect(contacts.message).toBe('DingTalk answered /topapi/extcontact/list without its data ("results")');
+	});
+
 	it('lists without "results" (errcode 0) fail: Get Many and Label Get Many', async () => {
 		for (const [resource, path] of [
 			['externalContact', LIST],
