@@ -47,7 +47,7 @@ export interface ClientOptions {
  */
 const MIN_REFUSAL_RETRIES = 10;
 
-/** Failures of calls an earlier attempt of which may have reached DingTalk (it was retried). */
+/** Failures of calls that were sent again after an attempt that may have reached DingTalk. */
 const afterPossibleDelivery = new WeakSet<Error>();
 
 /**
