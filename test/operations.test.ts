@@ -445,8 +445,8 @@ describe('get and delete: rows that name the same contact are sent in input orde
 	])('%s: a second row for one contact is sent once the first is answered; a row for another contact at once', async (operation, checkItems) => {
 		const [id, other] = SEED.contactIds as string[];
 		const path = `/topapi/extcontact/${operation}`;
-		// the first call to arrive is answered (and applied) after 300 ms
-		env.sandbox.script(path, [{ delayMs: 300 }]);
+		// the first call to arrive is answered (and applied) after a second: the other contact's call goes out meanwhile
+		env.sandbox.script(path, [{ delayMs: 1000 }]);
 		const result = await runDingTalk({
 			store: env.store,
 			parameters: { resource: 'externalContact', operation, contactId: locator('={{ $json.id }}') },

@@ -342,7 +342,7 @@ describe('rows that name the same contact are applied in input order; other cont
 	});
 
 	it('rows for other contacts are sent while a row of another contact waits for its answer', async () => {
-		env.sandbox.script(UPDATE, [{ delayMs: 300 }]);
+		env.sandbox.script(UPDATE, [{ delayMs: 1000 }]); // long enough that B, sent at once, is under way well before A is answered
 		const result = await runDingTalk({
 			store: env.store,
 			parameters: UPDATE_FROM_JSON,
