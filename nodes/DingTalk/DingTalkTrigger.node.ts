@@ -3,6 +3,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { followerUserIdField, labelIdsField } from './actions/externalContact/fields';
 import { runOptionsDescription } from './actions/runOptions';
+import { includeNamesField } from './directory/names';
 import { listSearch } from './methods/listSearch';
 import { loadOptions } from './methods/loadOptions';
 import { pollContacts } from './trigger/poll';
@@ -52,16 +53,17 @@ export class DingTalkTrigger implements INodeType {
 						...labelIdsField,
 						required: false,
 						description:
-							'Only external contacts that have at least one of these labels. Choose from the list, or specify IDs using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
+							'Only external contacts that have at least one of these labels: label names ("VIP"), "Group / Label" or label IDs, as text ("VIP, Partner") or a list. Choose from the list, or specify IDs using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
 					},
 					{
 						...followerUserIdField,
 						required: false,
 						description:
-							'Only external contacts this employee owns (follower_user_id). A contact handed to another owner still counts as updated.',
+							'Only external contacts this employee owns (follower_user_id), given by user ID or mobile number. A contact handed to another owner still counts as updated.',
 					},
 				],
 			},
+			includeNamesField,
 			runOptionsDescription,
 		],
 	};

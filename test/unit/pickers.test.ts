@@ -6,7 +6,7 @@ import type { IDataObject, INodeListSearchResult } from 'n8n-workflow';
 
 import { DingTalkApi } from '../../credentials/DingTalkApi.credentials';
 import { DingTalk } from '../../nodes/DingTalk/DingTalk.node';
-import { listAllUsers, listDepartments, listUsersPage, matchesFilter, ROOT_DEPARTMENT_ID } from '../../nodes/DingTalk/methods/directory';
+import { listAllUsers, listDepartments, listUsersPage, matchesFilter, ROOT_DEPARTMENT_ID } from '../../nodes/DingTalk/directory/lists';
 import { listSearch } from '../../nodes/DingTalk/methods/listSearch';
 import { loadOptions } from '../../nodes/DingTalk/methods/loadOptions';
 import { appSessions } from '../../nodes/DingTalk/transport/appSession';
@@ -14,7 +14,7 @@ import { DingTalkClient } from '../../nodes/DingTalk/transport/client';
 import { encodeForm } from '../../nodes/DingTalk/transport/form';
 import type { Directory } from './directory';
 import { contact, emptyDirectory, serve } from './directory';
-import { BASE_URL, fakeContext, FakeDingTalk, ok, settle, useFakeClock } from './fakes';
+import { BASE_URL, fakeContext, FakeDingTalk, ok, rejection, settle, useFakeClock } from './fakes';
 
 const LISTSUB = '/topapi/v2/department/listsub';
 const LISTSIMPLE = '/topapi/user/listsimple';
@@ -122,16 +122,30 @@ describe('users', () => {
 		expect(await settle(listUsersPage(client(), 111, 200))).toEqual({ users: users('sh', 230).slice(200), nextCursor: undefined });
 	});
 
-	it('a page without has_more, without a usable cursor, or without a list', async () => {
+	it('a page without has_more or without a usable cursor is the last; a page without its list is a failed call', async () => {
 		dingTalk.script(
 			LISTSIMPLE,
 			ok({ result: { has_more: true, next_cursor: 'x', list: [{ userid: 'u1' }] } }),
+			ok({ result: { has_more: false, next_cursor: 5, list: [] } }),
 			ok({ result: { has_more: false, next_cursor: 5 } }),
 			ok(),
 		);
 		expect(await settle(listUsersPage(client(), 1, 0))).toEqual({ users: [{ userid: 'u1', name: 'u1' }], nextCursor: undefined });
 		expect(await settle(listUsersPage(client(), 1, 0))).toEqual({ users: [], nextCursor: undefined });
-		expect(await settle(listUsersPage(client(), 1, 0))).toEqual({ users: [], nextCursor: undefined });
+		// read as "no users", such an answer would make every owner look unknown
+		for (let answer = 0; answer < 2; answer++) {
+			const failure = await settle(rejection(listUsersPage(client(), 1, 0)));
+			expect(failure.name).toBe('IncompleteAnswerError');
+			expect(failure.message).toBe(
+				'DingTalk answered /topapi/user/listsimple without "result.list" (the users of a department) (errcode 0, but the answer holds no data). Nothing was decided from it; run the workflow again.',
+			);
+		}
+	});
+
+	it('a sub-department answer without its list is a failed call, not a department without children', async () => {
+		dingTalk.script(LISTSUB, ok({ result: [dept(10, 'Sales', 1)] }), ok({}));
+		const failure = await settle(rejection(listDepartments(client())));
+		expect(failure.message).toMatch(/^DingTalk answered \/topapi\/v2\/department\/listsub without "result"/);
 	});
 
 	it('everyone once, paging through each department', async () => {

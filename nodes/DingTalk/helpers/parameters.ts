@@ -32,10 +32,32 @@ export function parseValue<T>(
 	try {
 		return parse(value);
 	} catch (error) {
-		// parsers throw InvalidValueError, whose message completes the sentence
-		throw new NodeOperationError(context.getNode(), `Item ${itemIndex}: "${label}" ${(error as Error).message}`, {
-			itemIndex,
-			description: `Fix the value mapped into "${label}" for item ${itemIndex} (counting from 0). Nothing was sent to DingTalk for this item.`,
-		});
+		throw invalidValue(context, itemIndex, label, error);
 	}
+}
+
+/**
+ * Waits for a value that needs DingTalk's lists (a label name, an owner's mobile number …); a value
+ * they refuse becomes the same error as a value that does not parse. Failed calls pass unchanged.
+ */
+export async function resolveValue<T>(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	label: string,
+	resolving: Promise<T>,
+): Promise<T> {
+	const outcome = await resolving.then(
+		(value) => ({ value }),
+		(error: Error) => ({ error }),
+	);
+	if (!('error' in outcome)) return outcome.value;
+	throw outcome.error.name === 'InvalidValueError' ? invalidValue(context, itemIndex, label, outcome.error) : outcome.error;
+}
+
+function invalidValue(context: IExecuteFunctions, itemIndex: number, label: string, error: unknown): NodeOperationError {
+	// parsers throw InvalidValueError, whose message completes the sentence
+	return new NodeOperationError(context.getNode(), `Item ${itemIndex}: "${label}" ${(error as Error).message}`, {
+		itemIndex,
+		description: `Fix the value mapped into "${label}" for item ${itemIndex} (counting from 0). Nothing was sent to DingTalk for this item.`,
+	});
 }

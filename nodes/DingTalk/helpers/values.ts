@@ -94,6 +94,52 @@ export function parseNumericIdList(value: unknown): number[] {
 	return unique;
 }
 
+/**
+ * Labels and departments as people write them: each entry a whole number (an id) or a name ("VIP",
+ * "Group / Label", "Sales / East"), mixed freely, as text ("VIP, 102"), a JSON array or a list.
+ * Names are resolved against DingTalk's lists later (directory/resolve.ts).
+ */
+export function parseIdsOrNames(value: unknown): Array<number | string> {
+	return splitIdList(value).map((text) => {
+		const id = Number(text);
+		return /^\d+(\.0+)?$/.test(text) && Number.isSafeInteger(id) && id > 0 ? id : text;
+	});
+}
+
+/**
+ * An entry of a user list that is a mobile number rather than a user id: only one written with
+ * its "+" country code ("+86 138 0000 0001"). DingTalk user ids never hold "+", while a bare
+ * 11-digit number may well be a user id, so nothing else is taken for a mobile number.
+ */
+export function isMobileEntry(text: string): boolean {
+	return /^\+\s*\d/.test(text.trim());
+}
+
+/**
+ * An employee's mobile number as DingTalk's getbymobile looks it up: spaces, dashes, dots and
+ * brackets go; a Chinese country code (+86, 0086, or 86 before 11 digits) goes too; another
+ * country code is kept as "+CC-number".
+ */
+export function parseEmployeeMobile(value: unknown): string {
+	const given = typeof value === 'number' || typeof value === 'bigint' ? idFromNumber(value) : value;
+	const text = parseRequiredText(given);
+	const compact = text.replace(/[\s\-.()（）]/g, '');
+	const match = /^(?:\+|00)?(\d+)$/.exec(compact);
+	if (!match || match[1].length < 5 || match[1].length > 20) {
+		throw new InvalidValueError(`${describeForMessage(text)} is not a mobile number`);
+	}
+	const digits = match[1];
+	const international = compact.startsWith('+') || compact.startsWith('00');
+	if (digits.startsWith('86') && digits.length === 13 && (international || digits[2] === '1')) return digits.slice(2);
+	if (!international) return digits;
+	// another country: its code is 1 to 3 digits, written apart from the number ("+852 9123 4567")
+	const countryCode = /^\+?\s*(?:00)?(\d{1,3})[\s\-.()]/.exec(text)?.[1];
+	if (!countryCode) {
+		throw new InvalidValueError(`${describeForMessage(text)} is not a mobile number: write the country code apart, e.g. "+852 9123 4567"`);
+	}
+	return `+${countryCode}-${digits.slice(countryCode.length)}`;
+}
+
 /** User ids: strings (DingTalk user ids may contain letters, digits, "-" and "_"). */
 export function parseStringIdList(value: unknown): string[] {
 	const ids = splitIdList(value);

@@ -118,6 +118,11 @@ export class DingTalkClient {
 		}
 	}
 
+	/** The app's session shared by every run of this process (for caches kept per app). */
+	async appSession(): Promise<AppSession> {
+		return (await this.connect(undefined)).session;
+	}
+
 	/** Reads the credential once per run and finds the app's shared session. */
 	private async connect(itemIndex: number | undefined): Promise<Connection> {
 		this.connection ??= (async () => {

@@ -29,5 +29,5 @@ export async function createContact(run: RunContext, contact: IDataObject, itemI
 }
 
 export async function execute(this: IExecuteFunctions, itemIndex: number, run: RunContext): Promise<IDataObject> {
-	return await createContact(run, readContact(this, itemIndex, { mobile: true }), itemIndex);
+	return await createContact(run, await readContact(this, itemIndex, run, { mobile: true }), itemIndex);
 }

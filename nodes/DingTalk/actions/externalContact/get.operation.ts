@@ -1,6 +1,8 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
+import { directoryOf } from '../../directory/directory';
+import { includeNamesField, withNames } from '../../directory/names';
 import { readParameter } from '../../helpers/parameters';
 import { parseSingleId } from '../../helpers/values';
 import { SAFE_TO_REPEAT } from '../../transport/client';
@@ -9,6 +11,7 @@ import { contactIdField } from './fields';
 
 export const description = updateDisplayOptions({ show: { resource: ['externalContact'], operation: ['get'] } }, [
 	{ ...contactIdField, description: `${contactIdField.description} The contact to read.` },
+	includeNamesField,
 ]);
 
 /** POST /topapi/extcontact/get: one contact, in DingTalk's read-back shape. */
@@ -19,5 +22,6 @@ export async function getContact(run: RunContext, userId: string, itemIndex: num
 
 export async function execute(this: IExecuteFunctions, itemIndex: number, run: RunContext): Promise<IDataObject> {
 	const userId = readParameter(this, itemIndex, 'contactId', 'External Contact', parseSingleId);
-	return await getContact(run, userId, itemIndex);
+	const contact = await getContact(run, userId, itemIndex);
+	return this.getNodeParameter('includeNames', itemIndex, false) === true ? await withNames(directoryOf(run), contact, itemIndex) : contact;
 }

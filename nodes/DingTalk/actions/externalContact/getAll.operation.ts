@@ -1,6 +1,8 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
+import { directoryOf } from '../../directory/directory';
+import { includeNamesField, withNames } from '../../directory/names';
 import { listAllPages } from '../../transport/listing';
 import type { RunContext } from '../types';
 
@@ -21,6 +23,7 @@ const properties: INodeProperties[] = [
 		description: 'Max number of results to return',
 		displayOptions: { show: { returnAll: [false] } },
 	},
+	includeNamesField,
 ];
 
 export const description = updateDisplayOptions(
@@ -32,5 +35,10 @@ export const description = updateDisplayOptions(
 export async function execute(this: IExecuteFunctions, itemIndex: number, run: RunContext): Promise<IDataObject[]> {
 	const returnAll = this.getNodeParameter('returnAll', itemIndex, false) as boolean;
 	const limit = returnAll ? Number.POSITIVE_INFINITY : (this.getNodeParameter('limit', itemIndex, 50) as number);
-	return await listAllPages(run.client, '/topapi/extcontact/list', limit, itemIndex);
+	const contacts = await listAllPages(run.client, '/topapi/extcontact/list', limit, itemIndex);
+	if (this.getNodeParameter('includeNames', itemIndex, false) !== true) return contacts;
+	const directory = directoryOf(run);
+	const named: IDataObject[] = [];
+	for (const contact of contacts) named.push(await withNames(directory, contact, itemIndex));
+	return named;
 }

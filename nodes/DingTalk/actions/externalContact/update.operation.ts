@@ -47,7 +47,7 @@ const properties: INodeProperties[] = [
 	{
 		...optional(
 			labelIdsField,
-			'Labels of the external contact (label_ids), at most 20, shown as "Group / Label". From an expression: a list of label IDs such as "1,2,3" or [1, 2, 3]. Choose from the list, or specify IDs using an <a href="https://docs.n8n.io/code/expressions/">expression</a>',
+			String(labelIdsField.description).replace('at least one and at most 20', 'at most 20'),
 		),
 		...inMode('merge'),
 	},
@@ -67,7 +67,7 @@ export async function updateContact(run: RunContext, contact: IDataObject, itemI
 
 export async function execute(this: IExecuteFunctions, itemIndex: number, run: RunContext): Promise<IDataObject> {
 	const merge = this.getNodeParameter('updateMode', itemIndex, 'replace') === 'merge';
-	const given = readContact(this, itemIndex, { userId: true, coreOptional: merge });
+	const given = await readContact(this, itemIndex, run, { userId: true, coreOptional: merge });
 	const contact = merge
 		? mergeContact(await getContact(run, given.user_id as string, itemIndex), given)
 		: given;

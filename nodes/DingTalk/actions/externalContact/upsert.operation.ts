@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INode } from 'n8n-workflow';
 import { NodeApiError, updateDisplayOptions } from 'n8n-workflow';
 
-import { readContact } from '../../helpers/contact';
+import { parseContact } from '../../helpers/contact';
 import { listAllPages } from '../../transport/listing';
 import { mayHaveTakenEffect } from '../../transport/messages';
 import type { RunContext } from '../types';
@@ -64,7 +64,9 @@ async function listByMobile(run: RunContext, itemIndex: number): Promise<Map<str
  * update as things stand at its turn, so the last row wins, as when the sheet is synced row by row.
  */
 export async function execute(this: IExecuteFunctions, itemIndex: number, run: RunContext): Promise<IDataObject> {
-	const { state_code: stateCode, mobile, ...rest } = readContact(this, itemIndex, { mobile: true });
+	// parsed now, resolved (label names, owner's mobile) at the row's turn: rows keep their input order
+	const parsed = parseContact(this, itemIndex, run, { mobile: true });
+	const { state_code: stateCode, mobile } = parsed.given;
 	const node = this.getNode();
 	const upsert = run.shared<UpsertState>('externalContact.upsert', () => ({ entries: new Map() }));
 	const key = mobileKey(stateCode, mobile);
@@ -76,6 +78,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, run: R
 	const mine = entry;
 	// queued before any await, so rows keep their input order
 	const row = mine.lastRow.then(async () => {
+		const contact = await parsed.resolve();
 		upsert.listing ??= listByMobile(run, itemIndex);
 		const listed = await upsert.listing;
 		if (!mine.initialized) {
@@ -83,7 +86,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, run: R
 			const userId = listed.get(key);
 			if (userId !== undefined) mine.state = { kind: 'exists', userId };
 		}
-		return await applyRow(run, node, mine, key, { ...rest, state_code: stateCode, mobile }, itemIndex);
+		return await applyRow(run, node, mine, key, contact, itemIndex);
 	});
 	mine.lastRow = row.catch(() => undefined);
 	return await row;
