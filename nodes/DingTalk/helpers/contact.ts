@@ -37,8 +37,14 @@ function parseOptionalId(value: unknown): string {
 	return parseText(value) === '' ? '' : parseSingleId(value);
 }
 
-function parseOptionalMobile(value: unknown): string {
-	return parseText(value) === '' ? '' : parseEmployeeMobile(value);
+/** An employee's mobile number, checked now and kept as given (for messages); looked up later. */
+function checkMobile(value: unknown): string {
+	parseEmployeeMobile(value);
+	return parseText(value);
+}
+
+function checkOptionalMobile(value: unknown): string {
+	return parseText(value) === '' ? '' : checkMobile(value);
 }
 
 /** A contact read from an item: its fields as given, and the step that resolves names in them. */
@@ -98,7 +104,7 @@ export function parseContact(context: IExecuteFunctions, itemIndex: number, run:
 	const owner = read(
 		'followerUserId',
 		OWNER_LABEL,
-		with_.coreOptional ? (ownerByMobile ? parseOptionalMobile : parseOptionalId) : ownerByMobile ? parseEmployeeMobile : parseSingleId,
+		with_.coreOptional ? (ownerByMobile ? checkOptionalMobile : parseOptionalId) : ownerByMobile ? checkMobile : parseSingleId,
 		with_.coreOptional ? '' : undefined,
 	);
 	const labels = with_.coreOptional ? read('labelIds', 'Labels', parseIdsOrNames, []) : read('labelIds', 'Labels', parseLabels);
