@@ -6,17 +6,13 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
+import { PATHS } from './sandbox/api';
 import type { SandboxLogEntry } from './support';
 import { callsTo, contactsSentTo, runDingTalk, SEED, UPDATE_FROM_JSON, useSandbox } from './support';
 
 const env = useSandbox();
 
-const UPDATE = '/topapi/extcontact/update';
-const CREATE = '/topapi/extcontact/create';
-const LABEL_GROUPS = '/topapi/extcontact/listlabelgroups';
-const BY_MOBILE = '/topapi/v2/user/getbymobile';
-const LISTSUB = '/topapi/v2/department/listsub';
-const LISTSIMPLE = '/topapi/user/listsimple';
+const { UPDATE, CREATE, LABEL_GROUPS, USER_BY_MOBILE: BY_MOBILE, DEPARTMENTS: LISTSUB, USERS: LISTSIMPLE } = PATHS;
 const [contactA, contactB, contactC] = SEED.contactIds as string[];
 
 /** What each contact was sent under `key` (items run concurrently, so by contact, not by order). */

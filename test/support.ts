@@ -6,8 +6,11 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { DingTalkApi } from '../credentials/DingTalkApi.credentials';
 import { DingTalk } from '../nodes/DingTalk/DingTalk.node';
+import { DingTalkTrigger } from '../nodes/DingTalk/DingTalkTrigger.node';
 import { appSessions } from '../nodes/DingTalk/transport/appSession';
 import { createCredentialStore, runNode } from './harness';
+import type { PollNodeResult } from './harness/poll';
+import { pollNode } from './harness/poll';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startSandbox, SEED } = require('./sandbox/server');
 
@@ -146,4 +149,26 @@ export async function readBackThroughNode(store: CredentialStore, userId: string
 		continueOnFail: true,
 	});
 	return result.items[0].json;
+}
+
+/** A DingTalk Trigger polled as n8n polls it, keeping its static data from poll to poll. */
+export function triggerPoller(env: { sandbox: Sandbox; store: CredentialStore }, parameters: IDataObject = {}) {
+	let staticData: IDataObject | undefined;
+	return {
+		get staticData() {
+			return staticData;
+		},
+		async poll(mode: 'trigger' | 'manual' = 'trigger', overrides: IDataObject = {}): Promise<PollNodeResult> {
+			const result = await pollNode({
+				nodeType: DingTalkTrigger,
+				parameters: { ...parameters, ...overrides },
+				credentials: env.store,
+				credentialId: CREDENTIAL_ID,
+				mode,
+				staticData,
+			});
+			staticData = result.staticData;
+			return result;
+		},
+	};
 }

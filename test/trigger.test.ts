@@ -5,37 +5,15 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import { DingTalkTrigger } from '../nodes/DingTalk/DingTalkTrigger.node';
 import type { PollNodeResult } from './harness/poll';
-import { pollNode } from './harness/poll';
-import type { CredentialStore, Sandbox } from './support';
-import { callsTo, CREDENTIAL_ID, SEED, useSandbox } from './support';
+import { callsTo, SEED, triggerPoller, useSandbox } from './support';
 
 const LIST = '/topapi/extcontact/list';
 const GET = '/topapi/extcontact/get';
 const [c1, c2, c3, c4, c5] = SEED.contactIds as string[];
 const [owner, otherOwner] = SEED.userIds as string[];
 
-function poller(env: { sandbox: Sandbox; store: CredentialStore }, parameters: IDataObject = {}) {
-	let staticData: IDataObject | undefined;
-	return {
-		get staticData() {
-			return staticData;
-		},
-		async poll(mode: 'trigger' | 'manual' = 'trigger', overrides: IDataObject = {}): Promise<PollNodeResult> {
-			const result = await pollNode({
-				nodeType: DingTalkTrigger,
-				parameters: { ...parameters, ...overrides },
-				credentials: env.store,
-				credentialId: CREDENTIAL_ID,
-				mode,
-				staticData,
-			});
-			staticData = result.staticData;
-			return result;
-		},
-	};
-}
+const poller = triggerPoller;
 
 const events = (result: PollNodeResult) =>
 	result.items.map((item) => [item.json.event, item.json.userid, item.json.changedFields]);

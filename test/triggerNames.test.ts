@@ -5,9 +5,7 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import { DingTalkTrigger } from '../nodes/DingTalk/DingTalkTrigger.node';
-import { pollNode } from './harness/poll';
-import { callsTo, CREDENTIAL_ID, SEED, useSandbox } from './support';
+import { callsTo, SEED, triggerPoller, useSandbox } from './support';
 
 const env = useSandbox();
 const [c1, c2, , , c5] = SEED.contactIds as string[];
@@ -15,19 +13,8 @@ const LIST = '/topapi/extcontact/list';
 const LABEL_GROUPS = '/topapi/extcontact/listlabelgroups';
 
 function poller(parameters: IDataObject) {
-	let staticData: IDataObject | undefined;
-	return async (mode: 'trigger' | 'manual' = 'trigger') => {
-		const result = await pollNode({
-			nodeType: DingTalkTrigger,
-			parameters,
-			credentials: env.store,
-			credentialId: CREDENTIAL_ID,
-			mode,
-			staticData,
-		});
-		staticData = result.staticData;
-		return result;
-	};
+	const trigger = triggerPoller(env, parameters);
+	return async (mode: 'trigger' | 'manual' = 'trigger') => await trigger.poll(mode);
 }
 
 const contacts = () => env.sandbox.state.contacts;
