@@ -122,6 +122,44 @@ describe('labels by name', () => {
 	});
 });
 
+describe('Update in merge mode and Create or Update', () => {
+	it('merge: names given are resolved, fields left empty keep their current value', async () => {
+		const result = await update(
+			[row({ name: '', ownerMobile: '+86 138 0000 0003', labels: 'Region / 华南' })],
+			{ ...UPDATE_BY_NAMES, updateMode: 'merge', additionalFields: {} },
+		);
+		expect(result.items[0].json.error).toBeUndefined();
+		expect(contactsSentTo(env.sandbox, UPDATE)).toEqual([
+			expect.objectContaining({ user_id: contactA, name: '王小明', follower_user_id: 'wangwu', label_ids: [202], share_dept_ids: [5], share_user_ids: ['lisi01'] }),
+		]);
+	});
+
+	it('create or update: rows by names, the last row of a mobile number wins', async () => {
+		// the first row's label names take a slow read, the second row gives ids: it still waits for the first
+		env.sandbox.script(LABEL_GROUPS, [{ delayMs: 300 }]);
+		const result = await runDingTalk({
+			store: env.store,
+			parameters: {
+				resource: 'externalContact',
+				operation: 'upsert',
+				name: '={{ $json.name }}',
+				followerUserId: { __rl: true, mode: 'mobile', value: '={{ $json.ownerMobile }}' },
+				labelIds: '={{ $json.labels }}',
+				stateCode: '86',
+				mobile: '13712340000',
+				additionalFields: {},
+			},
+			items: [
+				{ name: 'First', ownerMobile: '13800000002', labels: 'Partner' },
+				{ name: 'Second', ownerMobile: '13800000001', labels: '102' },
+			],
+		});
+		expect(result.items.map((item) => item.json.action)).toEqual(['created', 'updated']);
+		const created = env.sandbox.state.contacts.get(String(result.items[0].json.userid));
+		expect(created).toMatchObject({ name: 'Second', follower_user_id: 'manager4220', label_ids: [102] });
+	});
+});
+
 describe('departments by name or path', () => {
 	it('a name, a path, an id; a name used in two places is refused listing the paths', async () => {
 		const result = await update([

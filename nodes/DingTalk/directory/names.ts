@@ -12,6 +12,17 @@ export const includeNamesField: INodeProperties = {
 		'Whether to add the names people read next to the IDs: label_names ("Group / Label"), follower_name, share_user_names and share_dept_names (department paths such as "Sales / East"). Reads the label groups, and the department tree and its users when needed, once per run. An ID DingTalk no longer lists is given as is.',
 };
 
+/** Name by id, built once per list a run read (Get Many names every contact with the same lists). */
+const lookups = new WeakMap<object, Map<string, string>>();
+function lookup<T>(list: T[], entry: (item: T) => [string, string]): Map<string, string> {
+	let byId = lookups.get(list);
+	if (!byId) {
+		byId = new Map(list.map(entry));
+		lookups.set(list, byId);
+	}
+	return byId;
+}
+
 const idList = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
 
 /**
@@ -28,9 +39,9 @@ export async function withNames(directory: Directory, contact: IDataObject, item
 	const departments = deptIds.length > 0 ? await directory.departments(itemIndex) : [];
 	const users = userIds.length > 0 || follower !== '' ? await directory.users(itemIndex) : [];
 
-	const labelNames = new Map(labels.map((label) => [String(label.id), `${label.groupName} / ${label.name}`]));
-	const departmentPaths = new Map(departments.map((department) => [String(department.id), department.path]));
-	const userNames = new Map(users.map((user) => [user.userid, user.name]));
+	const labelNames = lookup(labels, (label) => [String(label.id), `${label.groupName} / ${label.name}`]);
+	const departmentPaths = lookup(departments, (department) => [String(department.id), department.path]);
+	const userNames = lookup(users, (user) => [user.userid, user.name]);
 	// an id that is not (or no longer) listed stays as it is: written back, it still names the same thing
 	const name = (names: Map<string, string>) => (id: string) => names.get(id) ?? id;
 	return {
