@@ -6,7 +6,8 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import { PATHS } from './sandbox/api';
+import { ApiError, HANDLERS, PATHS } from './sandbox/api';
+import { buildSeed } from './sandbox/seed';
 import type { SandboxLogEntry } from './support';
 import { callsTo, contactsSentTo, runDingTalk, SEED, UPDATE_FROM_JSON, useSandbox } from './support';
 
@@ -290,5 +291,22 @@ describe('Include Names', () => {
 		});
 		expect(Object.keys(plain.items[0].json)).not.toContain('label_names');
 		expect(apiCalls().map((call) => call.path)).toEqual(['/topapi/extcontact/get']);
+	});
+});
+
+describe("the sandbox's getbymobile, as the API notes describe it", () => {
+	const callSandbox = (params: IDataObject) => {
+		try {
+			return HANDLERS[PATHS.USER_BY_MOBILE](buildSeed(), params, { updateClearsOmitted: true, newUserid: () => 'x' }).body;
+		} catch (error) {
+			return { errcode: (error as ApiError).errcode };
+		}
+	};
+
+	it('finds the employee by the number stored for them; 60121 not found, 40104 not a mobile, 400002 no number', () => {
+		expect(callSandbox({ mobile: '13800000002' })).toEqual({ result: { userid: 'lisi01' } });
+		expect(callSandbox({ mobile: '13999990000' })).toEqual({ errcode: 60121 });
+		expect(callSandbox({ mobile: 'abc' })).toEqual({ errcode: 40104 });
+		expect(callSandbox({})).toEqual({ errcode: 400002 });
 	});
 });
