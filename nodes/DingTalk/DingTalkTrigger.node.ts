@@ -1,7 +1,7 @@
 import type { INodeExecutionData, INodeType, INodeTypeDescription, IPollFunctions } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { followerUserIdField, labelIdsField } from './actions/externalContact/fields';
+import { labelIdsField, ownerByIdOrMobileField } from './actions/externalContact/fields';
 import { runOptionsDescription } from './actions/runOptions';
 import { includeNamesField } from './directory/names';
 import { listSearch } from './methods/listSearch';
@@ -56,7 +56,7 @@ export class DingTalkTrigger implements INodeType {
 							'Only external contacts that have at least one of these labels: label names ("VIP"), "Group / Label" or label IDs, as text ("VIP, Partner") or a list. Choose from the list, or specify IDs using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
 					},
 					{
-						...followerUserIdField,
+						...ownerByIdOrMobileField,
 						required: false,
 						description:
 							'Only external contacts this employee owns (follower_user_id), given by user ID or mobile number. A contact handed to another owner still counts as updated.',

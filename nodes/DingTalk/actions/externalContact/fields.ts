@@ -72,6 +72,20 @@ export const followerUserIdField = idLocator({
 	displayName: 'Owner (Follower User ID)',
 	name: 'followerUserId',
 	description:
+		'The employee who owns (follows up) this external contact: their DingTalk user ID (follower_user_id)',
+	searchListMethod: 'searchUsers',
+	listPlaceholder: 'Select an employee...',
+	idPlaceholder: 'e.g. manager4220',
+});
+
+/**
+ * The owner where the node resolves a mobile number to the employee (Create, Update, Create or
+ * Update, the trigger's filter): the same parameter, with a "By Mobile Number" mode.
+ */
+export const ownerByIdOrMobileField = idLocator({
+	displayName: followerUserIdField.displayName,
+	name: followerUserIdField.name,
+	description:
 		'The employee who owns (follows up) this external contact (follower_user_id): pick them, give their DingTalk user ID, or give their mobile number (the node looks the user ID up; needs the app permission qyapi_get_member_by_mobile)',
 	searchListMethod: 'searchUsers',
 	listPlaceholder: 'Select an employee...',

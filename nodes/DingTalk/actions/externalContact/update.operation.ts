@@ -5,7 +5,7 @@ import { mergeContact, readContact } from '../../helpers/contact';
 import { SAFE_TO_REPEAT } from '../../transport/client';
 import type { RunContext } from '../types';
 import { pickAnswer } from './answer';
-import { additionalContactFields, contactIdField, followerUserIdField, labelIdsField, nameField } from './fields';
+import { additionalContactFields, contactIdField, labelIdsField, nameField, ownerByIdOrMobileField } from './fields';
 import { getContact } from './get.operation';
 
 const inMode = (mode: 'replace' | 'merge') => ({ displayOptions: { show: { updateMode: [mode] } } });
@@ -41,8 +41,8 @@ const properties: INodeProperties[] = [
 	},
 	{ ...nameField, ...inMode('replace') },
 	{ ...optional(nameField), ...inMode('merge') },
-	{ ...followerUserIdField, ...inMode('replace') },
-	{ ...optional(followerUserIdField), ...inMode('merge') },
+	{ ...ownerByIdOrMobileField, ...inMode('replace') },
+	{ ...optional(ownerByIdOrMobileField), ...inMode('merge') },
 	{ ...labelIdsField, ...inMode('replace') },
 	{
 		...optional(
