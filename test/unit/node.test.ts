@@ -367,6 +367,17 @@ describe('External Contact → Create or Update', () => {
 		expect(dingTalk.calls(CREATE)).toHaveLength(1);
 	});
 
+	it('a number taken since the list was read: the update keeps what the contact, looked up again, has', async () => {
+		dingTalk.script(LIST, ok({ results: [] }));
+		dingTalk.script(CREATE, errcode(60200));
+		const c2 = contact('c2', { title: 'Kept title', share_user_ids: ['u-7'] });
+		directory.contacts.set('c2', c2);
+		await upsert([person('Taken meanwhile', String(c2.mobile))]);
+		expect(sent(UPDATE)).toEqual([
+			{ user_id: 'c2', name: 'Taken meanwhile', follower_user_id: 'owner-1', label_ids: [1], title: 'Kept title', share_user_ids: ['u-7'] },
+		]);
+	});
+
 	it('taken (22005) but not found when looked up again: the row fails with the advice, and so do later rows of the number', async () => {
 		dingTalk.script(CREATE, errcode(22005));
 		dingTalk.on(LIST, () => ok({ results: [] }));
