@@ -378,6 +378,25 @@ describe('External Contact → Create or Update', () => {
 		]);
 	});
 
+	it('an update whose answer was lost: the next row of the number merges from what that update sent', async () => {
+		directory.contacts.set('c1', contact('c1', { title: 'Listed title' }));
+		const c1 = directory.contacts.get('c1')!;
+		dingTalk.script(UPDATE, { networkError: 'ECONNRESET' });
+		const titles = ['Sheet title', ''];
+		const output = await upsert([person('Lost', String(c1.mobile)), person('After', String(c1.mobile))], {
+			additionalFields: (index: number) => ({ title: titles[index] }),
+			options: { maxRetries: 0 },
+		});
+		expect(json(output).map((item) => item.action ?? item.error)).toEqual([
+			'Could not reach https://dingtalk.invalid: the connection broke off',
+			'updated',
+		]);
+		expect(sent(UPDATE).map((update) => [update.name, update.title])).toEqual([
+			['Lost', 'Sheet title'],
+			['After', 'Sheet title'],
+		]);
+	});
+
 	it('taken (22005) but not found when looked up again: the row fails with the advice, and so do later rows of the number', async () => {
 		dingTalk.script(CREATE, errcode(22005));
 		dingTalk.on(LIST, () => ok({ results: [] }));

@@ -163,8 +163,13 @@ async function applyRow(
 			case 'exists': {
 				const given = { user_id: state.userId, ...row.changes };
 				const contact = row.merge ? mergeContact(state.current, given) : given;
-				const answer = await updateContact(run, contact, itemIndex);
-				// what DingTalk holds now, as far as this run can tell (its update replaces the record)
+				// later rows of the number start from what this one wrote (DingTalk's update replaces the
+				// record), also when its answer was lost: it may have been applied, and later rows of the
+				// sheet are newer than the listing anyway
+				const answer = await updateContact(run, contact, itemIndex).catch((error: unknown) => {
+					if (mayHaveTakenEffect(error)) entry.state = { ...state, current: contact };
+					throw error;
+				});
 				entry.state = { ...state, current: contact };
 				return { action: 'updated', userid: state.userId, ...answer };
 			}
