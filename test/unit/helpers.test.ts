@@ -82,7 +82,7 @@ describe('readContact', () => {
 		expect(errorOf(() => readContact(context({ ...full, labelIds: '' }), 1, {}))).toBe('Item 1: "Labels" is empty: choose at least one label');
 		expect(errorOf(() => readContact(context({ ...full, labelIds: 'x' }), 1, {}))).toBe('Item 1: "Labels" "x" is not a whole positive number');
 		expect(errorOf(() => readContact(context({ ...full, mobile: '12' }), 1, { mobile: true }))).toBe(
-			'Item 1: "Mobile" "12" is not a mobile number (digits only, without the country code)',
+			'Item 1: "Mobile" "12" is not a mobile number (such as 13800000001 or +86 138 0000 0001)',
 		);
 		expect(errorOf(() => readContact(context({ ...full, stateCode: 'x' }), 1, { mobile: true }))).toBe(
 			'Item 1: "Country Code" "x" is not a country calling code (such as 86)',

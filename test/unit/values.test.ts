@@ -1,11 +1,11 @@
 import {
 	InvalidValueError,
-	parseMobile,
 	parseNumericIdList,
 	parseSingleId,
 	parseStateCode,
 	parseStringIdList,
 	parseText,
+	splitMobile,
 } from '../../nodes/DingTalk/helpers/values';
 
 describe('parseNumericIdList (label and department ids)', () => {
@@ -85,11 +85,12 @@ describe('single values', () => {
 		expect(() => parseText({ a: 1 })).toThrow('is not text');
 	});
 
-	it('parseMobile keeps digits and strips the separators people type', () => {
-		expect(parseMobile('138-0013 8000')).toBe('13800138000');
-		expect(parseMobile(13800138000)).toBe('13800138000');
-		expect(() => parseMobile('+86 138')).toThrow('is not a mobile number');
-		expect(() => parseMobile('')).toThrow('is empty');
+	it('splitMobile keeps digits, strips the separators people type, and sets a country code in front apart', () => {
+		expect(splitMobile('138-0013 8000')).toEqual({ stateCode: '', mobile: '13800138000' });
+		expect(splitMobile(13800138000)).toEqual({ stateCode: '', mobile: '13800138000' });
+		expect(splitMobile('+86 138 0013 8000')).toEqual({ stateCode: '86', mobile: '13800138000' });
+		expect(() => splitMobile('+86 138')).toThrow('is not a mobile number');
+		expect(() => splitMobile('')).toThrow('is empty');
 	});
 
 	it('parseStateCode accepts 86, "+86" and "86"', () => {

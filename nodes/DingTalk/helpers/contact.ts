@@ -4,11 +4,11 @@ import { UPDATABLE_KEYS } from './contactKeys';
 import { parseValue, readParameter } from './parameters';
 import {
 	InvalidValueError,
-	parseMobile,
+	parseMobileWithStateCode,
 	parseNumericIdList,
+	parseOptionalStateCode,
 	parseRequiredText,
 	parseSingleId,
-	parseStateCode,
 	parseStringIdList,
 	parseText,
 } from './values';
@@ -33,8 +33,8 @@ function parseOptionalId(value: unknown): string {
 
 /**
  * The `contact` object DingTalk's create and update expect, read from one item's parameters.
- * Optional fields left empty are left out. With `coreOptional` (Update in merge mode) name, owner
- * and labels may be left empty too, and are then left out.
+ * Optional fields left empty are left out. With `coreOptional` (merge mode of Update and of Create
+ * or Update) name, owner and labels may be left empty too, and are then left out.
  */
 export function readContact(
 	context: IExecuteFunctions,
@@ -59,8 +59,11 @@ export function readContact(
 		contact.label_ids = read('labelIds', 'Labels', parseLabelIds);
 	}
 	if (with_.mobile) {
-		contact.state_code = read('stateCode', 'Country Code', parseStateCode);
-		contact.mobile = read('mobile', 'Mobile', parseMobile);
+		// Country Code may be empty when the number carries its own ("+86 138 0000 0001")
+		const stateCode = read('stateCode', 'Country Code', parseOptionalStateCode, '');
+		const phone = read('mobile', 'Mobile', (value) => parseMobileWithStateCode(value, stateCode));
+		contact.state_code = phone.stateCode;
+		contact.mobile = phone.mobile;
 	}
 
 	// the collection is read once; each of its fields is then parsed from it

@@ -113,7 +113,7 @@ export const ERRCODES: Readonly<Record<number, ErrcodeInfo>> = {
 	},
 	60103: {
 		meaning: 'the mobile number is not valid',
-		action: 'Check the Mobile and Country Code fields of this item: digits only, without the country code.',
+		action: 'Check the Mobile and Country Code fields of this item: the number must be complete, and the country code the right one for it.',
 		handling: 'fail',
 	},
 	60200: { meaning: 'the external contact already exists', ...ALREADY_EXISTS },
