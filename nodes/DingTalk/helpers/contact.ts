@@ -27,7 +27,8 @@ function parseLabelIds(value: unknown): number[] {
 	return ids;
 }
 
-function parseOptionalId(value: unknown): string {
+/** An id that may be left empty (''). */
+export function parseOptionalId(value: unknown): string {
 	return parseText(value) === '' ? '' : parseSingleId(value);
 }
 
