@@ -38,18 +38,18 @@ const locatorValue = (value: unknown) => (typeof value === 'object' && value !==
  */
 export function readContactFilter(context: IExecuteFunctions, itemIndex: number): ContactFilter {
 	const given = context.getNodeParameter('filters', itemIndex, {}) as IDataObject;
-	const parse = <T>(label: string, parser: (value: unknown) => T, value: unknown) =>
-		parseValue(context, itemIndex, `Filters: ${label}`, parser, value);
+	const parse = <T>(name: string, label: string, parser: (value: unknown) => T, value: unknown) =>
+		parseValue(context, itemIndex, `Filters: ${label}`, parser, value, `filters.${name}`);
 	const filter: ContactFilter = {};
-	const name = fold(parse('Name Contains', parseText, given.nameContains));
+	const name = fold(parse('nameContains', 'Name Contains', parseText, given.nameContains));
 	if (name) filter.nameContains = name;
-	const company = fold(parse('Company Contains', parseText, given.companyContains));
+	const company = fold(parse('companyContains', 'Company Contains', parseText, given.companyContains));
 	if (company) filter.companyContains = company;
-	const mobile = parse('Mobile', parseMobileToFind, given.mobile);
+	const mobile = parse('mobile', 'Mobile', parseMobileToFind, given.mobile);
 	if (mobile) filter.mobile = mobile;
-	const labelIds = parse('Labels', parseNumericIdList, given.labelIds);
+	const labelIds = parse('labelIds', 'Labels', parseNumericIdList, given.labelIds);
 	if (labelIds.length > 0) filter.labelIds = labelIds;
-	const owner = parse('Owner', parseOptionalId, locatorValue(given.followerUserId));
+	const owner = parse('followerUserId', 'Owner', parseOptionalId, locatorValue(given.followerUserId));
 	if (owner) filter.ownerId = owner;
 	return filter;
 }
