@@ -98,7 +98,10 @@ async function applyRow(
 	contact: IDataObject,
 	itemIndex: number,
 ): Promise<IDataObject> {
-	const { state_code: _stateCode, mobile: _mobile, ...changes } = contact;
+	// update does not take the mobile number (DingTalk cannot change it)
+	const changes = { ...contact };
+	delete changes.state_code;
+	delete changes.mobile;
 	for (let pass = 0; pass < 3; pass++) {
 		const state = entry.state;
 		switch (state.kind) {
