@@ -23,7 +23,8 @@ export class DingTalkApi implements ICredentialType {
 
 	icon: Icon = { light: 'file:dingtalk.svg', dark: 'file:dingtalk.dark.svg' };
 
-	documentationUrl = 'https://open.dingtalk.com/document/orgapp/obtain-orgapp-token';
+	// the project's own steps (app, Client ID and Secret, IP allow-list, permissions), not DingTalk's token page
+	documentationUrl = 'https://github.com/n8n-nodes-dingtalk-contacts/n8n-nodes-dingtalk-contacts#set-up-the-dingtalk-app';
 
 	properties: INodeProperties[] = [
 		{

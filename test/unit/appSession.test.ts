@@ -6,7 +6,7 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { AppSession, AppSessions, IDLE_MS } from '../../nodes/DingTalk/transport/appSession';
 import type { DingTalkClient } from '../../nodes/DingTalk/transport/client';
-import { listAllPages, listPage, MAX_PAGES, PAGE_SIZE } from '../../nodes/DingTalk/transport/listing';
+import { listAllPages, listPage, ListTooLongError, MAX_PAGES, PAGE_SIZE } from '../../nodes/DingTalk/transport/listing';
 import { SAFE_TO_REPEAT } from '../../nodes/DingTalk/transport/retryPolicy';
 import { ExecutionStoppedError, throwIfStopped, wait } from '../../nodes/DingTalk/transport/wait';
 import { rejection, settle, useFakeClock } from './fakes';
@@ -198,10 +198,30 @@ describe('paged lists', () => {
 		expect(exact.asked).toHaveLength(1);
 	});
 
-	it('at most 1,000 pages', async () => {
+	it('a list longer than 1,000 pages is an error, not part of the list', async () => {
 		const { client, asked } = listClient(Number.POSITIVE_INFINITY);
-		expect(await listAllPages(client, '/list')).toHaveLength(MAX_PAGES * PAGE_SIZE);
-		expect(asked).toHaveLength(1000);
+		const failure = await listAllPages(client, '/list').catch((error: unknown) => error);
+		expect(failure).toBeInstanceOf(ListTooLongError);
+		expect(failure).toMatchObject({
+			message: "DingTalk's list (/list) has 100,000 entries or more, more than this package reads in one walk",
+			description: expect.stringContaining('Nothing was returned or changed for this item'),
+		});
+		expect(asked).toHaveLength(MAX_PAGES);
+		// within a limit the same list is fine, and read only as far as needed
+		const limited = listClient(Number.POSITIVE_INFINITY);
+		expect(await listAllPages(limited.client, '/list', 250)).toHaveLength(250);
+		expect(limited.asked).toHaveLength(3);
+	});
+
+	it('keeps only the entries asked for, counting them against the limit', async () => {
+		const { client, asked } = listClient(1000);
+		const even = await listAllPages(client, '/list', 60, undefined, (entry) => Number(entry.id) % 2 === 0);
+		expect(even.map((entry) => entry.id)).toEqual(Array.from({ length: 60 }, (_, index) => index * 2));
+		expect(asked).toHaveLength(2);
+		const none = listClient(250);
+		expect(await listAllPages(none.client, '/list', 10, undefined, () => false)).toEqual([]);
+		expect(none.asked).toHaveLength(3);
+		expect(await listAllPages(none.client, '/list', 0)).toEqual([]);
 	});
 
 	it('an answer without a results list is an empty page', async () => {

@@ -27,7 +27,8 @@ function parseLabelIds(value: unknown): number[] {
 	return ids;
 }
 
-function parseOptionalId(value: unknown): string {
+/** An id that may be left empty (''). */
+export function parseOptionalId(value: unknown): string {
 	return parseText(value) === '' ? '' : parseSingleId(value);
 }
 
@@ -69,7 +70,7 @@ export function readContact(
 	// the collection is read once; each of its fields is then parsed from it
 	const additional = read('additionalFields', 'Additional Fields', (value) => (value ?? {}) as IDataObject, {});
 	const readAdditional = <T>(name: string, label: string, parse: (value: unknown) => T) =>
-		parseValue(context, itemIndex, label, parse, additional[name]);
+		parseValue(context, itemIndex, label, parse, additional[name], `additionalFields.${name}`);
 	for (const [parameter, label, key] of OPTIONAL_TEXT_FIELDS) {
 		const text = readAdditional(parameter, label, parseText);
 		if (text !== '') contact[key] = text;

@@ -219,3 +219,24 @@ export function parseMobileWithStateCode(value: unknown, stateCode: string): Pho
 	}
 	return phone;
 }
+
+/**
+ * A phone number reduced for comparison: its digits only, and a Chinese mobile written with its
+ * country code (86…, 0086…, +86 …) reduced to its 11 digits. "+86 138-0013-8000" and
+ * "13800138000" compare equal.
+ */
+export function comparableMobile(value: unknown): string {
+	const digits = String(value ?? '').replace(/\D/g, '');
+	return digits.replace(/^(?:0086|86)(?=1\d{10}$)/, '');
+}
+
+/** A phone number to look for: as people write it (+, spaces, dashes, brackets); empty is none. */
+export function parseMobileToFind(value: unknown): string {
+	const text = parseText(typeof value === 'number' || typeof value === 'bigint' ? idFromNumber(value) : value);
+	if (text === '') return '';
+	const digits = comparableMobile(text);
+	if (!/^[\d\s+()\-.]+$/.test(text) || digits.length < 5) {
+		throw new InvalidValueError(`${describeForMessage(value)} is not a phone number (digits, with "+", spaces or dashes if you like)`);
+	}
+	return digits;
+}

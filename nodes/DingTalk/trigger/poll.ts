@@ -75,6 +75,12 @@ export async function pollContacts(this: IPollFunctions): Promise<INodeExecution
 
 function readSettings(context: IPollFunctions): Settings {
 	const events = new Set(context.getNodeParameter('events', []) as TriggerEvent[]);
+	if (events.size === 0) {
+		// nothing could ever start the workflow, yet every poll would read the whole list
+		throw new NodeOperationError(context.getNode(), 'Choose at least one event in "Events"', {
+			description: 'Pick Added, Updated or Removed (or several): the changes that start the workflow.',
+		});
+	}
 	const given = context.getNodeParameter('filters', {}) as IDataObject;
 	const filters: Filters = {};
 	const owner = given.followerUserId as { value?: unknown } | string | undefined;
