@@ -388,6 +388,13 @@ describe('11. messages that say what happened', () => {
 		expect(callsTo(env.sandbox, UPDATE)).toHaveLength(2);
 	});
 
+	it('review item 5: errcode 88 with sub_code "0" fails the item; it is no success', async () => {
+		env.sandbox.script(UPDATE, [{ errcode: 88, errmsg: 'auth failed', sub_code: '0', sub_msg: 'odd', request_id: 'req-88' }]);
+		const result = await runDingTalk({ store: env.store, parameters: UPDATE_FROM_JSON, items: [updateRow()], continueOnFail: true });
+		expect(result.items[0].json).toMatchObject({ error: 'DingTalk error 88: DingTalk refused the call for a reason it gives in sub_code', errcode: 88 });
+		expect(callsTo(env.sandbox, UPDATE)).toHaveLength(1);
+	});
+
 	it('the credential test fails when the app may not read external contacts', async () => {
 		env.sandbox.script(LIST, [{ errcode: 60011, errmsg: '没有调用该接口的权限' }]);
 		const outcome = await testCredential(DingTalkApi, { baseUrl: env.sandbox.url, appKey: env.sandbox.appKey, appSecret: env.sandbox.appSecret, accessToken: '' });

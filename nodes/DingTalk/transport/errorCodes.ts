@@ -161,10 +161,14 @@ export function readErrcode(value: unknown): number | undefined {
 	return undefined;
 }
 
-/** The errcode that decides what happens: errcode 88 carries the real reason in sub_code. */
+/**
+ * The errcode that decides what happens: errcode 88 carries the real reason in sub_code. Only a
+ * non-zero sub_code decides; 88 itself is a refusal, so it is never read as success.
+ */
 export function effectiveErrcode(errcode: number, subCode: unknown): number {
 	if (errcode !== 88) return errcode;
-	return readErrcode(subCode) ?? errcode;
+	const reason = readErrcode(subCode);
+	return reason === undefined || reason === 0 ? errcode : reason;
 }
 
 export function describeErrcode(errcode: number): ErrcodeInfo {
