@@ -10,6 +10,11 @@ import { AdaptiveRateLimiter } from './rateLimiter';
  * An app is its Base URL, App Key and App Secret (a credential with a wrong secret never gets a
  * token, so it shares nothing with the right one). Sessions idle for IDLE_MS are dropped.
  */
+/** How a token fetch ended: the token is in the session, or `error` says why not. */
+export interface TokenFetch {
+	error?: Error;
+}
+
 export class AppSession {
 	/** one limiter per API (path) and configured rate */
 	private readonly limiters = new Map<string, AdaptiveRateLimiter>();
@@ -20,7 +25,7 @@ export class AppSession {
 	/** tokens DingTalk rejected; kept (a few) so they are not used again and are redacted */
 	private readonly retired: string[] = [];
 	/** a token fetch under way: other calls wait for it instead of fetching too */
-	fetching?: Promise<void>;
+	fetching?: Promise<TokenFetch>;
 	lastUsedAt: number;
 	/** until when DingTalk asked this app to wait (ms since 1970) */
 	private pausedUntil = 0;

@@ -21,6 +21,8 @@ export interface ErrcodeInfo {
 	/** what a person should do about it */
 	action: string;
 	handling: ErrcodeHandling;
+	/** the token in use may be the cause (one fetched before a permission was granted): retire it */
+	retiresToken?: boolean;
 }
 
 const TOKEN_ERROR: Omit<ErrcodeInfo, 'meaning'> = {
@@ -45,6 +47,7 @@ const MISSING_PERMISSION: Omit<ErrcodeInfo, 'meaning'> = {
 	action:
 		'In the DingTalk developer console, open your app → Permissions and grant "qyapi_ext_write" (to change external contacts) and "qyapi_ext_read" (to read them). A token fetched before the grant keeps failing: the node fetches a new one by itself on the next run.',
 	handling: 'fail',
+	retiresToken: true,
 };
 
 const ALREADY_EXISTS: Omit<ErrcodeInfo, 'meaning'> = {
