@@ -262,12 +262,14 @@ describe('the access token', () => {
 	});
 
 	it('a token past its expiry is not sent; a new one is fetched', async () => {
-		await settle(newClient().call(UPDATE, {}, SAFE_TO_REPEAT));
+		// one saved credential, as n8n keeps it between runs (the idle app session is dropped meanwhile)
+		const credential = defaultCredential();
+		await settle(newClient({}, { credential }).call(UPDATE, {}, SAFE_TO_REPEAT));
 		// DingTalk's tokens live 7200 s; the node renews 5 minutes before
 		jest.setSystemTime(Date.now() + 6_899_000);
-		await settle(newClient().call(UPDATE, {}, SAFE_TO_REPEAT));
+		await settle(newClient({}, { credential }).call(UPDATE, {}, SAFE_TO_REPEAT));
 		jest.setSystemTime(Date.now() + 2000);
-		await settle(newClient().call(UPDATE, {}, SAFE_TO_REPEAT));
+		await settle(newClient({}, { credential }).call(UPDATE, {}, SAFE_TO_REPEAT));
 		expect(dingTalk.calls(UPDATE).map((request) => request.query.access_token)).toEqual(['token-1', 'token-1', 'token-2']);
 	});
 

@@ -76,6 +76,22 @@ export class DingTalkClient {
 	 */
 	async call(path: string, params: IDataObject, policy: RepeatPolicy, itemIndex?: number): Promise<IDataObject> {
 		const connection = await this.connect(itemIndex);
+		// held while the call waits, retries and runs, so that no later run gets a second limiter
+		const release = connection.session.use();
+		try {
+			return await this.send(connection, path, params, policy, itemIndex);
+		} finally {
+			release();
+		}
+	}
+
+	private async send(
+		connection: Connection,
+		path: string,
+		params: IDataObject,
+		policy: RepeatPolicy,
+		itemIndex: number | undefined,
+	): Promise<IDataObject> {
 		const limiter = connection.session.limiter(path, this.options.requestsPerSecond);
 		const body = encodeForm(params);
 		const { maxRetries, maxBanWaitSeconds } = this.options;
@@ -145,7 +161,7 @@ export class DingTalkClient {
 			}
 			const tokenFailure = findNamedError<TokenRequestError>(error, 'TokenRequestError');
 			if (tokenFailure) return { kind: 'tokenRequest', message: tokenFailure.message, retryable: tokenFailure.retryable };
-			if (!deadline.aborted) throw error;
+			if (!deadline.aborted) throw new NodeOperationError(this.context.getNode(), error as Error, { itemIndex });
 			// the wait ended, not the fetch: it goes on, and a retry waits for it again
 			return { kind: 'tokenRequest', message: `Could not get an access token from ${connection.baseUrl}: ${networkReason('ETIMEDOUT')}`, retryable: true };
 		}
