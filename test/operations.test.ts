@@ -68,7 +68,7 @@ describe('create', () => {
 			continueOnFail: true,
 		});
 		expect(result.items.map((item) => item.json.error)).toEqual([
-			'Item 0: "Mobile" "call me" is not a mobile number (digits only, without the country code)',
+			'Item 0: "Mobile" "call me" is not a mobile number (such as 13800000001 or +86 138 0000 0001)',
 			'Item 1: "Country Code" "China" is not a country calling code (such as 86)',
 		]);
 		expect(callsTo(env.sandbox, '/topapi/extcontact/create')).toHaveLength(0);

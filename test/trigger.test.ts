@@ -89,6 +89,16 @@ describe('DingTalk Trigger, default organisation', () => {
 		expect(events(result)).toEqual([['removed', c5, []]]);
 	});
 
+	it('an empty Events list is refused with what to do, before DingTalk is asked anything', async () => {
+		const result = await poller(env, { events: [] }).poll();
+		expect(result.error?.message).toBe('Choose at least one event in "Events"');
+		expect(String(result.error?.description)).toMatch(/Added, Updated or Removed/);
+		expect(result.emitted).toBe(false);
+		// the field is required, so the editor marks it and n8n refuses a manual run of it
+		await expect(poller(env, { events: [] }).poll('manual')).rejects.toThrow('Parameter "Events" is required.');
+		expect(env.sandbox.log).toEqual([]);
+	});
+
 	it('owner filter: contacts of that employee, including one handed over to someone else', async () => {
 		const trigger = poller(env, {
 			filters: { followerUserId: { __rl: true, mode: 'list', value: owner } },

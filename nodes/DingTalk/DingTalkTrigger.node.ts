@@ -40,7 +40,8 @@ export class DingTalkTrigger implements INodeType {
 					{ name: 'Updated', value: 'updated', description: 'A field of an external contact changed' },
 				],
 				default: ['added', 'updated', 'removed'],
-				description: 'Which changes start the workflow; each change is one item',
+				required: true,
+				description: 'Which changes start the workflow (at least one); each change is one item',
 			},
 			{
 				displayName: 'Filters',

@@ -82,7 +82,12 @@ interface Screen {
 const CONTACT_FIELDS = ['Name', 'Owner (Follower User ID)', 'Label Names or IDs', 'Country Code', 'Mobile', 'Additional Fields', 'Options'];
 const SCREENS: Screen[] = [
 	{ resource: 'External Contact', operation: 'Create', fields: CONTACT_FIELDS, required: ['Name', 'Owner (Follower User ID)', 'Label Names or IDs', 'Mobile'] },
-	{ resource: 'External Contact', operation: 'Create or Update', fields: CONTACT_FIELDS, required: ['Name', 'Owner (Follower User ID)', 'Label Names or IDs', 'Mobile'] },
+	{
+		resource: 'External Contact',
+		operation: 'Create or Update',
+		fields: [...CONTACT_FIELDS.slice(0, 5), 'Update Mode', ...CONTACT_FIELDS.slice(5)],
+		required: ['Name', 'Owner (Follower User ID)', 'Label Names or IDs', 'Mobile'],
+	},
 	{ resource: 'External Contact', operation: 'Delete', fields: ['External Contact', 'Options'], required: ['External Contact'] },
 	{ resource: 'External Contact', operation: 'Get', fields: ['External Contact', 'Options'], required: ['External Contact'] },
 	{ resource: 'External Contact', operation: 'Get Many', fields: ['Return All', 'Limit', 'Options'], required: [] },

@@ -7,7 +7,7 @@ import type { IDataObject } from 'n8n-workflow';
 import { forEachConcurrently } from '../../nodes/DingTalk/helpers/concurrency';
 import { mergeContact, readContact } from '../../nodes/DingTalk/helpers/contact';
 import { parseValue, readParameter } from '../../nodes/DingTalk/helpers/parameters';
-import { parseSingleId } from '../../nodes/DingTalk/helpers/values';
+import { parseNumericIdList, parseSingleId } from '../../nodes/DingTalk/helpers/values';
 import type { RunContext } from '../../nodes/DingTalk/actions/types';
 import { fakeContext, FakeDingTalk, rejection, thrown } from './fakes';
 
@@ -43,6 +43,35 @@ describe('readParameter', () => {
 		expect(error?.description).toBe('Fix the value mapped into "External Contact" for item 5 (counting from 0). Nothing was sent to DingTalk for this item.');
 		expect(error?.context).toMatchObject({ itemIndex: 5 });
 		expect(parseValue(given, 0, 'X', (value) => `parsed ${String(value)}`, 'v')).toBe('parsed v');
+	});
+});
+
+describe('a refused value of a node used as an AI tool', () => {
+	/** resolved values as getNodeParameter gives them; the node's raw parameters as saved, with $fromAI */
+	function toolContext(values: IDataObject, raw: IDataObject) {
+		const given = context(values);
+		const node = given.getNode();
+		return Object.assign(given, { getNode: () => ({ ...node, parameters: raw }) });
+	}
+
+	it('names the tool argument to fix, in a plain parameter, a resource locator and a collection', () => {
+		const given = toolContext(
+			{ contactId: locator('a,b'), labelIds: 'VIP' },
+			{
+				contactId: locator("={{ $fromAI('contact_id', 'The contact', 'string') }}"),
+				labelIds: '={{ $fromAI("label_ids") }}',
+				filters: { mobile: "={{ $fromAI('mobile', 'A number', 'string', '') }}" },
+			},
+		);
+		const fix = (label: string, argument: string) =>
+			`Fix the tool argument "${argument}" (the node's "${label}"). Nothing was sent to DingTalk for this item.`;
+		expect(thrown(() => readParameter(given, 0, 'contactId', 'External Contact', parseSingleId))?.description).toBe(fix('External Contact', 'contact_id'));
+		expect(thrown(() => readParameter(given, 0, 'labelIds', 'Labels', parseNumericIdList))?.description).toBe(fix('Labels', 'label_ids'));
+		expect(thrown(() => parseValue(given, 0, 'Filters: Mobile', parseSingleId, '', 'filters.mobile'))?.description).toBe(fix('Filters: Mobile', 'mobile'));
+		// no $fromAI there: the field, as for any workflow
+		expect(thrown(() => parseValue(given, 2, 'Name', parseSingleId, '', 'filters.name'))?.description).toBe(
+			'Fix the value mapped into "Name" for item 2 (counting from 0). Nothing was sent to DingTalk for this item.',
+		);
 	});
 });
 
@@ -93,7 +122,7 @@ describe('readContact', () => {
 		expect(await readError(context({ ...full, labelIds: '' }), 1, {})).toBe('Item 1: "Labels" is empty: choose at least one label');
 		expect(await readError(context({ ...full, labelIds: [{}] }), 1, {})).toBe('Item 1: "Labels" {} is not an id');
 		expect(await readError(context({ ...full, mobile: '12' }), 1, { mobile: true })).toBe(
-			'Item 1: "Mobile" "12" is not a mobile number (digits only, without the country code)',
+			'Item 1: "Mobile" "12" is not a mobile number (such as 13800000001 or +86 138 0000 0001)',
 		);
 		expect(await readError(context({ ...full, stateCode: 'x' }), 1, { mobile: true })).toBe(
 			'Item 1: "Country Code" "x" is not a country calling code (such as 86)',

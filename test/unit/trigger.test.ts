@@ -191,7 +191,6 @@ describe('polls compare the list with the previous one', () => {
 			[['added'], ['added']],
 			[['updated'], ['updated']],
 			[['removed'], ['removed']],
-			[[], []],
 		];
 		for (const [chosen, expected] of cases) {
 			resetList();

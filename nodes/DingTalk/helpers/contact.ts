@@ -9,10 +9,10 @@ import {
 	InvalidValueError,
 	parseEmployeeMobile,
 	parseIdsOrNames,
-	parseMobile,
+	parseMobileWithStateCode,
+	parseOptionalStateCode,
 	parseRequiredText,
 	parseSingleId,
-	parseStateCode,
 	parseStringIdList,
 	parseText,
 } from './values';
@@ -33,7 +33,8 @@ function parseLabels(value: unknown): Array<number | string> {
 	return entries;
 }
 
-function parseOptionalId(value: unknown): string {
+/** An id that may be left empty (''). */
+export function parseOptionalId(value: unknown): string {
 	return parseText(value) === '' ? '' : parseSingleId(value);
 }
 
@@ -57,8 +58,8 @@ export interface ParsedContact {
 
 /**
  * The `contact` object DingTalk's create and update expect, read from one item's parameters.
- * Optional fields left empty are left out. With `coreOptional` (Update in merge mode) name, owner
- * and labels may be left empty too, and are then left out.
+ * Optional fields left empty are left out. With `coreOptional` (merge mode of Update and of Create
+ * or Update) name, owner and labels may be left empty too, and are then left out.
  *
  * Names (labels, departments) and mobile numbers (owner, "+86 …" share entries) are resolved
  * through the run's directory once every field has parsed. A value either step refuses fails the
@@ -114,14 +115,17 @@ export function parseContact(context: IExecuteFunctions, itemIndex: number, run:
 	}
 	if (labels.length > 0) resolveInto('label_ids', 'Labels', async () => await resolveLabelIds(directory, labels, itemIndex));
 	if (with_.mobile) {
-		contact.state_code = read('stateCode', 'Country Code', parseStateCode);
-		contact.mobile = read('mobile', 'Mobile', parseMobile);
+		// Country Code may be empty when the number carries its own ("+86 138 0000 0001")
+		const stateCode = read('stateCode', 'Country Code', parseOptionalStateCode, '');
+		const phone = read('mobile', 'Mobile', (value) => parseMobileWithStateCode(value, stateCode));
+		contact.state_code = phone.stateCode;
+		contact.mobile = phone.mobile;
 	}
 
 	// the collection is read once; each of its fields is then parsed from it
 	const additional = read('additionalFields', 'Additional Fields', (value) => (value ?? {}) as IDataObject, {});
 	const readAdditional = <T>(name: string, label: string, parse: (value: unknown) => T) =>
-		parseValue(context, itemIndex, label, parse, additional[name]);
+		parseValue(context, itemIndex, label, parse, additional[name], `additionalFields.${name}`);
 	for (const [parameter, label, key] of OPTIONAL_TEXT_FIELDS) {
 		const text = readAdditional(parameter, label, parseText);
 		if (text !== '') contact[key] = text;

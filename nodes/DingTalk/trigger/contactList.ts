@@ -8,6 +8,7 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import type { ClientOptions } from '../transport/client';
 import { DingTalkClient, SAFE_TO_REPEAT } from '../transport/client';
 import { listPage, PAGE_SIZE } from '../transport/listing';
+import { failureErrcode } from '../transport/messages';
 
 export { PAGE_SIZE };
 
@@ -35,7 +36,7 @@ export function openContactList(context: IPollFunctions, options: ClientOptions)
 			} catch (error) {
 				const failure =
 					error instanceof NodeApiError ? error : new NodeOperationError(context.getNode(), error as Error);
-				if (NOT_FOUND_ERRCODES.has(Number((failure.errorResponse as IDataObject | undefined)?.errcode))) return undefined;
+				if (NOT_FOUND_ERRCODES.has(failureErrcode(failure) ?? 0)) return undefined;
 				throw failure;
 			}
 			// errcode 0 without the contact: not an answer to decide a removal on

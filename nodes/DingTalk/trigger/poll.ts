@@ -76,6 +76,12 @@ export async function pollContacts(this: IPollFunctions): Promise<INodeExecution
 
 async function readSettings(context: IPollFunctions): Promise<Settings> {
 	const events = new Set(context.getNodeParameter('events', []) as TriggerEvent[]);
+	if (events.size === 0) {
+		// nothing could ever start the workflow, yet every poll would read the whole list
+		throw new NodeOperationError(context.getNode(), 'Choose at least one event in "Events"', {
+			description: 'Pick Added, Updated or Removed (or several): the changes that start the workflow.',
+		});
+	}
 	// the run options are the DingTalk node's, defaults included: at the same rate both share one
 	// limiter per API of the app (transport/appSession.ts). Only the reading differs: a poll has no
 	// item index.

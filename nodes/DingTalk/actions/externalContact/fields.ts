@@ -116,9 +116,9 @@ export const stateCodeField: INodeProperties = {
 	name: 'stateCode',
 	type: 'string',
 	default: '86',
-	required: true,
 	placeholder: 'e.g. 86',
-	description: 'Country calling code of the mobile number (state_code), without "+"',
+	description:
+		'Country calling code of the mobile number (state_code), such as 86. Leave empty when every mobile number carries its own ("+86 138 0013 8000"); a number whose code differs from this one fails its item.',
 };
 
 export const mobileField: INodeProperties = {
@@ -127,8 +127,9 @@ export const mobileField: INodeProperties = {
 	type: 'string',
 	default: '',
 	required: true,
-	placeholder: 'e.g. 13800138000',
-	description: 'Mobile number without the country code. DingTalk cannot change it later.',
+	placeholder: 'e.g. 13800138000 or +86 138 0013 8000',
+	description:
+		'Mobile number, with or without its country code in front ("+86 138 0013 8000", "008613800138000"); spaces, dashes and brackets are ignored. DingTalk cannot change it later.',
 };
 
 export const additionalContactFields: INodeProperties = {

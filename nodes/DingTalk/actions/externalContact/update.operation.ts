@@ -27,17 +27,17 @@ const properties: INodeProperties[] = [
 				name: 'Replace',
 				value: 'replace',
 				description:
-					'Send only the fields given here, as DingTalk\'s update does. DingTalk may clear fields left out (its documentation does not say), so give every field the contact should keep.',
+					'Send only the fields given here, as DingTalk\'s update does. Assume DingTalk clears every field left out or empty (title, address, remark, company, sharing): its documentation does not say it keeps them. Choose it when the item holds the whole contact, or to clear fields on purpose.',
 			},
 			{
 				name: 'Merge',
 				value: 'merge',
 				description:
-					'Read the contact first and keep its current value for every field left empty here (one extra call per item)',
+					'Read the contact first and keep its current value for every field left out or empty here; nothing is cleared (one extra call per item). Choose it when the item holds only the fields to change.',
 			},
 		],
 		default: 'replace',
-		description: 'What happens to the fields this item leaves empty',
+		description: 'What happens to the fields this item leaves out or empty: Replace clears them, Merge keeps them',
 	},
 	{ ...nameField, ...inMode('replace') },
 	{ ...optional(nameField), ...inMode('merge') },
