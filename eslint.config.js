@@ -1,5 +1,9 @@
-// Lint as n8n's community package verification does: eslint-plugin-n8n-nodes-base (community,
-// credentials and nodes rules) plus @n8n/eslint-plugin-community-nodes (what current n8n checks).
+// Lint as n8n's community package verification does. The node and credential code gets the rule set
+// of `n8n-node lint` (@n8n/node-cli's eslint config): ESLint's and TypeScript's recommended rules,
+// @n8n/eslint-plugin-community-nodes' recommended config, no console, and eslint-plugin-n8n-nodes-base's
+// community, credentials and nodes rules with the same ones turned off. Tests and scripts run under
+// Node, so they get TypeScript's recommended rules only. test/unit/lintRules.test.ts checks the match.
+const js = require('@eslint/js');
 const tsParser = require('@typescript-eslint/parser');
 const tsPlugin = require('@typescript-eslint/eslint-plugin');
 const jsoncParser = require('jsonc-eslint-parser');
@@ -50,6 +54,19 @@ module.exports = [
 			// current n8n (@n8n/community-nodes node-connection-type-literal) wants NodeConnectionTypes.Main
 			'n8n-nodes-base/node-class-description-inputs-wrong-regular-node': 'off',
 			'n8n-nodes-base/node-class-description-outputs-wrong': 'off',
+			'n8n-nodes-base/node-param-type-options-max-value-present': 'off',
+		},
+	},
+	{
+		files: ['credentials/**/*.ts', 'nodes/**/*.ts'],
+		languageOptions: { parser: tsParser, parserOptions: { sourceType: 'module' } },
+		plugins: { '@typescript-eslint': tsPlugin },
+		rules: {
+			...js.configs.recommended.rules,
+			...tsPlugin.configs['eslint-recommended'].overrides[0].rules,
+			...tsPlugin.configs.recommended.rules,
+			'prefer-spread': 'off',
+			'no-console': 'error',
 		},
 	},
 	{

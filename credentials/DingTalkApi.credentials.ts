@@ -12,8 +12,11 @@ import type {
 import type { HttpGet } from '../nodes/DingTalk/transport/tokenRequest';
 import {
 	credentialTestRules,
-	freshToken,
-	requestAccessToken,
+	sharedTokenRequest,
+	StoredTokenUnusableError,
+	TOKEN_ONLY,
+	TokenInHand,
+	usableToken,
 } from '../nodes/DingTalk/transport/tokenRequest';
 
 export class DingTalkApi implements ICredentialType {
@@ -23,7 +26,8 @@ export class DingTalkApi implements ICredentialType {
 
 	icon: Icon = { light: 'file:dingtalk.svg', dark: 'file:dingtalk.dark.svg' };
 
-	documentationUrl = 'https://open.dingtalk.com/document/orgapp/obtain-orgapp-token';
+	// the project's own steps (app, Client ID and Secret, IP allow-list, permissions), not DingTalk's token page
+	documentationUrl = 'https://github.com/n8n-nodes-dingtalk-contacts/n8n-nodes-dingtalk-contacts#set-up-the-dingtalk-app';
 
 	properties: INodeProperties[] = [
 		{
@@ -70,23 +74,39 @@ export class DingTalkApi implements ICredentialType {
 			typeOptions: { password: true },
 			default: '',
 		},
+		{
+			// Which Base URL, App Key and App Secret fetched the saved token (a hash, never the secret):
+			// the token is sent only with the same ones, saved beside it.
+			displayName: 'Access Token For',
+			name: 'accessTokenFor',
+			type: 'hidden',
+			typeOptions: { password: true },
+			default: '',
+		},
 	];
 
-	/** n8n calls this when `accessToken` is empty (first use, or after the node cleared it). */
+	/**
+	 * n8n calls this when `accessToken` is empty (first use, or the node asks for a new one), or
+	 * after authenticate refused the saved token; it saves what this returns.
+	 */
 	async preAuthentication(this: IHttpRequestHelper, credentials: ICredentialDataDecryptedObject) {
-		return { ...(await requestAccessToken(getThroughN8n(this), credentials)) };
+		return { ...(await sharedTokenRequest(getThroughN8n(this), credentials)) };
 	}
 
 	/**
-	 * Puts the token in the query string, where DingTalk reads it. n8n renews a saved token only
-	 * after HTTP 401, which DingTalk never sends, so a token past its expiry is renewed here (this
-	 * is what keeps the credential working in n8n's HTTP Request node after two hours).
+	 * Puts the token in the query string, where DingTalk reads it, when it may be sent: fresh, and
+	 * fetched with these settings. Otherwise nothing is sent and n8n is told the credential expired
+	 * (HTTP 401): n8n then fetches and saves a new token through preAuthentication and comes back.
+	 * n8n renews by itself only after a real 401, which DingTalk never sends; this keeps the
+	 * credential working in the HTTP Request node after two hours, and after an edit.
 	 */
 	authenticate = async (
 		credentials: ICredentialDataDecryptedObject,
 		requestOptions: IHttpRequestOptions,
 	): Promise<IHttpRequestOptions> => {
-		const accessToken = await freshToken(credentials, getWithFetch);
+		if ((requestOptions as { [TOKEN_ONLY]?: boolean })[TOKEN_ONLY]) throw new TokenInHand();
+		const accessToken = usableToken(credentials);
+		if (!accessToken) throw new StoredTokenUnusableError();
 		return { ...requestOptions, qs: { ...(requestOptions.qs ?? {}), access_token: accessToken } };
 	};
 
@@ -121,10 +141,3 @@ function getThroughN8n(context: IHttpRequestHelper): HttpGet {
 		return { status: response.statusCode, text: String(response.body ?? '') };
 	};
 }
-
-const getWithFetch: HttpGet = async (url, qs, timeoutMs) => {
-	const response = await fetch(`${url}?${new URLSearchParams(qs).toString()}`, {
-		signal: AbortSignal.timeout(timeoutMs),
-	});
-	return { status: response.status, text: await response.text() };
-};

@@ -8,6 +8,7 @@ import type { IDataObject, IExecuteFunctions, INodeType } from 'n8n-workflow';
 
 import { DingTalkApi } from '../credentials/DingTalkApi.credentials';
 import { appSessions } from '../nodes/DingTalk/transport/appSession';
+import { tokenFingerprint } from '../nodes/DingTalk/transport/tokenRequest';
 import { startGateway, sendJson, trickle } from './gateway';
 import type { Gateway } from './gateway';
 import { runNode, testCredential } from './harness';
@@ -388,6 +389,13 @@ describe('11. messages that say what happened', () => {
 		expect(callsTo(env.sandbox, UPDATE)).toHaveLength(2);
 	});
 
+	it('review item 5: errcode 88 with sub_code "0" fails the item; it is no success', async () => {
+		env.sandbox.script(UPDATE, [{ errcode: 88, errmsg: 'auth failed', sub_code: '0', sub_msg: 'odd', request_id: 'req-88' }]);
+		const result = await runDingTalk({ store: env.store, parameters: UPDATE_FROM_JSON, items: [updateRow()], continueOnFail: true });
+		expect(result.items[0].json).toMatchObject({ error: 'DingTalk error 88: DingTalk refused the call for a reason it gives in sub_code', errcode: 88 });
+		expect(callsTo(env.sandbox, UPDATE)).toHaveLength(1);
+	});
+
 	it('the credential test fails when the app may not read external contacts', async () => {
 		env.sandbox.script(LIST, [{ errcode: 60011, errmsg: '没有调用该接口的权限' }]);
 		const outcome = await testCredential(DingTalkApi, { baseUrl: env.sandbox.url, appKey: env.sandbox.appKey, appSecret: env.sandbox.appSecret, accessToken: '' });
@@ -398,51 +406,235 @@ describe('11. messages that say what happened', () => {
 	});
 });
 
-/** What n8n's HTTP Request node does with a predefined credential: httpRequestWithAuthentication. */
-class HttpRequestLike implements INodeType {
-	description = {
-		displayName: 'HTTP Request (as n8n sends it)',
-		name: 'httpRequestLike',
-		group: ['output'],
-		version: 1,
-		description: 'Calls DingTalk through the credential, like the HTTP Request node',
-		defaults: { name: 'HTTP' },
-		inputs: ['main'],
-		outputs: ['main'],
-		credentials: [{ name: 'dingTalkApi', required: true }],
-		properties: [],
-	} as unknown as INodeType['description'];
+/**
+ * What n8n's HTTP Request node does with a predefined credential: requestWithAuthentication (the
+ * node's version 3 and later); other nodes use httpRequestWithAuthentication. n8n-core's own helpers.
+ */
+function httpRequestLike(helper: 'requestWithAuthentication' | 'httpRequestWithAuthentication'): new () => INodeType {
+	return class implements INodeType {
+		description = {
+			displayName: 'HTTP Request (as n8n sends it)',
+			name: 'httpRequestLike',
+			group: ['output'],
+			version: 1,
+			description: 'Calls DingTalk through the credential, like the HTTP Request node',
+			defaults: { name: 'HTTP' },
+			inputs: ['main'],
+			outputs: ['main'],
+			credentials: [{ name: 'dingTalkApi', required: true }],
+			properties: [],
+		} as unknown as INodeType['description'];
 
-	async execute(this: IExecuteFunctions) {
-		const answer = (await this.helpers.httpRequestWithAuthentication.call(this, 'dingTalkApi', {
-			method: 'POST',
-			url: `${String((await this.getCredentials('dingTalkApi')).baseUrl)}/topapi/extcontact/list`,
-			headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-			body: 'offset=0&size=1',
-			json: true,
-		})) as IDataObject;
-		return [[{ json: answer }]];
-	}
+		async execute(this: IExecuteFunctions) {
+			const url = `${String((await this.getCredentials('dingTalkApi')).baseUrl)}/topapi/extcontact/list`;
+			const request = { method: 'POST' as const, url, headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'offset=0&size=1', json: true };
+			const answer = (await (helper === 'requestWithAuthentication'
+				? this.helpers.requestWithAuthentication.call(this, 'dingTalkApi', request)
+				: this.helpers.httpRequestWithAuthentication.call(this, 'dingTalkApi', request))) as IDataObject;
+			return [[{ json: answer }]];
+		}
+	};
 }
 
-describe("12. the credential in n8n's HTTP Request node renews an expired token", () => {
-	async function callThroughCredential(accessToken: string, accessTokenExpiresAt: number | '') {
-		const store = credentialStoreFor(env.sandbox, { accessToken, accessTokenExpiresAt });
-		return await runNode({ nodeType: HttpRequestLike, parameters: {}, items: [{ json: {} }], credentials: store, credentialId: CREDENTIAL_ID });
-	}
+const SANDBOX_SETTINGS = () => ({ baseUrl: env.sandbox.url, appKey: env.sandbox.appKey, appSecret: env.sandbox.appSecret });
 
-	it('a saved token past its expiry is renewed before the call', async () => {
-		const result = await callThroughCredential('token-from-two-hours-ago', Date.now() - 1000);
-		expect(result.items[0].json.errcode).toBe(0);
-		expect(callsTo(env.sandbox, '/gettoken')).toHaveLength(1);
-		// a second call reuses the renewed token
-		await callThroughCredential('token-from-two-hours-ago', Date.now() - 1000);
-		expect(callsTo(env.sandbox, '/gettoken')).toHaveLength(1);
+describe.each(['requestWithAuthentication', 'httpRequestWithAuthentication'] as const)(
+	"12. the credential in n8n's HTTP Request node (%s) renews a token it may not send",
+	(helper) => {
+		async function callThroughCredential(store: ReturnType<typeof credentialStoreFor>) {
+			return await runNode({ nodeType: httpRequestLike(helper), parameters: {}, items: [{ json: {} }], credentials: store, credentialId: CREDENTIAL_ID });
+		}
+		const savedToken = (store: ReturnType<typeof credentialStoreFor>) => store.get(CREDENTIAL_ID).data;
+
+		it('a saved token past its expiry is renewed before the call, and the renewed one saved and reused', async () => {
+			const store = credentialStoreFor(env.sandbox, {
+				accessToken: 'token-from-two-hours-ago',
+				accessTokenExpiresAt: Date.now() - 1000,
+				accessTokenFor: tokenFingerprint(SANDBOX_SETTINGS()),
+			});
+			const result = await callThroughCredential(store);
+			expect(result.items[0].json.errcode).toBe(0);
+			expect(callsTo(env.sandbox, '/gettoken')).toHaveLength(1);
+			expect(callsTo(env.sandbox, LIST).map((call) => call.query.access_token)).toEqual([savedToken(store).accessToken]);
+			expect(savedToken(store).accessTokenFor).toBe(tokenFingerprint(SANDBOX_SETTINGS()));
+			await callThroughCredential(store);
+			expect(callsTo(env.sandbox, '/gettoken')).toHaveLength(1);
+		});
+
+		it.each([
+			['fetched with other settings', () => tokenFingerprint({ ...SANDBOX_SETTINGS(), appKey: 'another-app' })],
+			['saved by an older version (no settings)', () => ''],
+		])('review item 7: a fresh saved token %s is not sent; a new one is fetched', async (_, accessTokenFor) => {
+			const store = credentialStoreFor(env.sandbox, {
+				accessToken: 'token-of-another-app',
+				accessTokenExpiresAt: Date.now() + 3_600_000,
+				accessTokenFor: accessTokenFor(),
+			});
+			const result = await callThroughCredential(store);
+			expect(result.items[0].json.errcode).toBe(0);
+			expect(callsTo(env.sandbox, LIST).map((call) => call.query.access_token)).not.toContain('token-of-another-app');
+			expect(callsTo(env.sandbox, '/gettoken')).toHaveLength(1);
+		});
+
+		it('the limit: a token DingTalk drops before its stated expiry is not noticed (HTTP 200 + 40014)', async () => {
+			const store = credentialStoreFor(env.sandbox, {
+				accessToken: 'a-token-dingtalk-dropped-early',
+				accessTokenExpiresAt: Date.now() + 3_600_000,
+				accessTokenFor: tokenFingerprint(SANDBOX_SETTINGS()),
+			});
+			const result = await callThroughCredential(store);
+			expect(result.items[0].json.errcode).toBe(40014);
+			expect(callsTo(env.sandbox, '/gettoken')).toHaveLength(0);
+		});
+	},
+);
+
+/** Answers `body` after `ms`, unless the client went away first (the timer ends with the response). */
+function answerLater(response: import('http').ServerResponse, ms: number, body: IDataObject): void {
+	const timer = setTimeout(() => {
+		if (!response.destroyed) sendJson(response, body);
+	}, ms);
+	response.on('close', () => clearTimeout(timer));
+}
+
+/** A DingTalk whose /gettoken takes `tokenMs`; every other call answers errcode 0 at once. */
+async function slowTokenGateway(tokenMs: number): Promise<Gateway & { arrivals: Array<{ line: string; at: number }> }> {
+	const arrivals: Array<{ line: string; at: number }> = [];
+	const started = await startGateway((request, response) => {
+		arrivals.push({ line: `${request.method} ${request.url}`, at: Date.now() });
+		if (String(request.url).startsWith('/gettoken')) {
+			answerLater(response, tokenMs, { errcode: 0, access_token: 'token-after-a-slow-gettoken', expires_in: 7200 });
+			return;
+		}
+		sendJson(response, { errcode: 0, errmsg: 'ok', userid: 'created-late', request_id: 'r' });
+	});
+	return Object.assign(started, { arrivals });
+}
+
+describe('review item 7: a saved token is sent only with the settings that fetched it', () => {
+	it('after the Base URL changes, the token of the old host is not sent to the new one', async () => {
+		await runDingTalk({ store: env.store, parameters: UPDATE_FROM_JSON, items: [updateRow()] });
+		const oldToken = String(env.store.get(CREDENTIAL_ID).data.accessToken);
+		expect(oldToken).toBeTruthy();
+		gateway = await startGateway((request, response) => {
+			if (String(request.url).startsWith('/gettoken')) sendJson(response, { errcode: 0, access_token: 'token-of-the-new-host', expires_in: 7200 });
+			else sendJson(response, { errcode: 0, errmsg: 'ok', request_id: 'r' });
+		});
+		env.store.get(CREDENTIAL_ID).data.baseUrl = gateway.url;
+		const result = await runDingTalk({ store: env.store, parameters: UPDATE_FROM_JSON, items: [updateRow()] });
+		expect(result.error).toBeUndefined();
+		expect(gateway.requests.filter((line) => line.includes(oldToken))).toEqual([]);
+		expect(gateway.requests[0]).toMatch(/^GET \/gettoken/);
+		expect(gateway.requests[1]).toMatch(/access_token=token-of-the-new-host/);
 	});
 
-	it('the limit: a token DingTalk drops before its stated expiry is not noticed (HTTP 200 + 40014)', async () => {
-		const result = await callThroughCredential('a-token-dingtalk-dropped-early', Date.now() + 3_600_000);
-		expect(result.items[0].json.errcode).toBe(40014);
-		expect(callsTo(env.sandbox, '/gettoken')).toHaveLength(0);
+	it('after the App Secret changes, the old token is not used: the new secret is checked first', async () => {
+		await runDingTalk({ store: env.store, parameters: UPDATE_FROM_JSON, items: [updateRow()] });
+		env.sandbox.resetLog();
+		appSessions.clear();
+		env.store.get(CREDENTIAL_ID).data.appSecret = 'a-secret-of-another-app-0123';
+		const result = await runDingTalk({ store: env.store, parameters: UPDATE_FROM_JSON, items: [updateRow()], continueOnFail: true });
+		expect(result.items[0].json.error).toMatch(/^DingTalk error 400(89|96): the App Key or App Secret is wrong/);
+		expect(callsTo(env.sandbox, UPDATE)).toHaveLength(0);
+	});
+
+	it('a token saved without its settings (by an older version) is replaced once, then kept', async () => {
+		const store = credentialStoreFor(env.sandbox, { accessToken: 'token-saved-by-an-older-version', accessTokenExpiresAt: Date.now() + 3_600_000 });
+		const first = await runDingTalk({ store, parameters: UPDATE_FROM_JSON, items: [updateRow()] });
+		expect(first.error).toBeUndefined();
+		expect(callsTo(env.sandbox, UPDATE).map((call) => call.query.access_token)).not.toContain('token-saved-by-an-older-version');
+		expect(callsTo(env.sandbox, '/gettoken')).toHaveLength(1);
+		appSessions.clear();
+		await runDingTalk({ store, parameters: UPDATE_FROM_JSON, items: [updateRow()] });
+		expect(callsTo(env.sandbox, '/gettoken')).toHaveLength(1);
+	});
+});
+
+describe('review item 8: after a permission error the token is renewed once', () => {
+	it('granting the permission and running again works with a new token; one run asks for at most two', async () => {
+		env.sandbox.set({ missingPermission: 'write' });
+		const refused = await runDingTalk({ store: env.store, parameters: UPDATE_FROM_JSON, items: [updateRow(), updateRow(), updateRow()], continueOnFail: true });
+		expect(refused.items.map((item) => item.json.errcode)).toEqual([60011, 60011, 60011]);
+		expect(callsTo(env.sandbox, '/gettoken').length).toBeLessThanOrEqual(2);
+		const tokensBefore = callsTo(env.sandbox, '/gettoken').length;
+		// the permission is granted in the developer console
+		env.sandbox.set({ missingPermission: false });
+		env.sandbox.resetLog();
+		const granted = await runDingTalk({ store: env.store, parameters: UPDATE_FROM_JSON, items: [updateRow()] });
+		expect(granted.error).toBeUndefined();
+		expect(tokensBefore).toBeGreaterThanOrEqual(1);
+		expect(env.sandbox.log.map((entry) => entry.path)).toEqual(['/gettoken', UPDATE]);
+	});
+
+	it('a permission error that stays costs one new token per run, not one per item', async () => {
+		env.sandbox.set({ missingPermission: 'write' });
+		const rows = Array.from({ length: 10 }, () => updateRow());
+		await runDingTalk({ store: env.store, parameters: UPDATE_FROM_JSON, items: rows, continueOnFail: true });
+		expect(callsTo(env.sandbox, '/gettoken').length).toBeLessThanOrEqual(2);
+		env.sandbox.resetLog();
+		await runDingTalk({ store: env.store, parameters: UPDATE_FROM_JSON, items: rows, continueOnFail: true });
+		expect(callsTo(env.sandbox, '/gettoken').length).toBeLessThanOrEqual(2);
+		expect(callsTo(env.sandbox, UPDATE)).toHaveLength(10);
+	});
+});
+
+describe('review item 9: the Timeout also bounds the wait for the first token', () => {
+	it('2 s Timeout, 3 s /gettoken: the create fails at the Timeout and is never sent', async () => {
+		const slow = await slowTokenGateway(3000);
+		gateway = slow;
+		const store = credentialStoreFor({ url: slow.url, appKey: 'k', appSecret: 'secret-of-the-slow-token' });
+		const started = Date.now();
+		const result = await runDingTalk({
+			store,
+			parameters: { ...CREATE_ONE, options: { timeoutSeconds: 2, maxRetries: 0 } },
+			continueOnFail: true,
+		});
+		const reportedAt = Date.now();
+		expect(result.items[0].json.error).toMatch(/^Could not get an access token from .*: it did not answer in time/);
+		// reported before the token arrived: the Timeout, not the token, ended the wait
+		const askedAt = slow.arrivals.find((arrival) => arrival.line.startsWith('GET /gettoken'))?.at ?? 0;
+		expect(reportedAt).toBeLessThan(askedAt + 3000);
+		// past the token's arrival: still no create, and the token was kept for later runs
+		await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + 4000 - Date.now())));
+		expect(slow.arrivals.filter((arrival) => arrival.line.startsWith('POST'))).toEqual([]);
+		expect(store.get(CREDENTIAL_ID).data.accessToken).toBe('token-after-a-slow-gettoken');
+	});
+
+	it('Max Retries 2 sends one update once, never after the node finished', async () => {
+		const slow = await slowTokenGateway(3000);
+		gateway = slow;
+		const store = credentialStoreFor({ url: slow.url, appKey: 'k', appSecret: 'secret-of-the-slow-token' });
+		const started = Date.now();
+		const result = await runDingTalk({ store, parameters: { ...UPDATE_FROM_JSON, options: { timeoutSeconds: 2, maxRetries: 2 } }, items: [updateRow()] });
+		const finishedAt = Date.now();
+		await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + 5000 - Date.now())));
+		const updates = slow.arrivals.filter((arrival) => arrival.line.startsWith(`POST ${UPDATE}`));
+		expect(updates).toHaveLength(1);
+		expect(updates[0].at).toBeLessThanOrEqual(finishedAt);
+		expect(result.error).toBeUndefined();
+	});
+});
+
+describe('review item 12: the first call of an app does not hold up the others', () => {
+	it('the calls waiting for the token go out as soon as it is in hand, not after the first call returns', async () => {
+		let first = true;
+		const arrivals: number[] = [];
+		gateway = await startGateway((request, response) => {
+			if (String(request.url).startsWith('/gettoken')) {
+				sendJson(response, { errcode: 0, access_token: 'token-for-the-queue', expires_in: 7200 });
+				return;
+			}
+			arrivals.push(Date.now());
+			const slowOne = first;
+			first = false;
+			answerLater(response, slowOne ? 3000 : 0, { errcode: 0, errmsg: 'ok', request_id: 'r' });
+		});
+		const store = credentialStoreFor({ url: gateway.url, appKey: 'k', appSecret: 'secret-of-the-queue-test' });
+		const rows = Array.from({ length: 5 }, (_, index) => updateRow({ id: `contact-${index}` }));
+		const result = await runDingTalk({ store, parameters: UPDATE_FROM_JSON, items: rows });
+		expect(result.error).toBeUndefined();
+		expect(arrivals).toHaveLength(5);
+		// all five were sent together; the slow one's 3 s held nobody back
+		expect(Math.max(...arrivals) - Math.min(...arrivals)).toBeLessThan(1000);
 	});
 });

@@ -80,7 +80,7 @@ describe('create', () => {
 			continueOnFail: true,
 		});
 		expect(result.items.map((item) => item.json.error)).toEqual([
-			'Item 0: "Mobile" "call me" is not a mobile number (digits only, without the country code)',
+			'Item 0: "Mobile" "call me" is not a mobile number (such as 13800000001 or +86 138 0000 0001)',
 			'Item 1: "Country Code" "China" is not a country calling code (such as 86)',
 		]);
 		expect(callsTo(env.sandbox, '/topapi/extcontact/create')).toHaveLength(0);
@@ -301,13 +301,15 @@ describe('labels', () => {
 			label(101, '潜在客户', '客户类型', '#17C295'),
 			label(102, 'VIP', '客户类型', '#17C295'),
 			label(103, '合作伙伴', '客户类型', '#17C295'),
+			label(104, 'Partner', '客户类型', '#17C295'),
 			label(201, '华东', 'Region', '#FF8C00'),
 			label(202, '华南', 'Region', '#FF8C00'),
 			label(203, 'International', 'Region', '#FF8C00'),
 			label(301, '展会 Trade fair', '来源 Source', '#0000FF'),
 			label(302, 'Website', '来源 Source', '#0000FF'),
+			label(303, 'VIP', '来源 Source', '#0000FF'),
 		]);
-		expect(result.items.map((item) => item.pairedItem)).toEqual(Array(8).fill({ item: 0 }));
+		expect(result.items.map((item) => item.pairedItem)).toEqual(Array(10).fill({ item: 0 }));
 	});
 
 	it('turns signed ARGB integers into #RRGGBB', () => {

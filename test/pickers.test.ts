@@ -8,7 +8,7 @@ import { DingTalk } from '../nodes/DingTalk/DingTalk.node';
 import { listSearch, loadOptions } from './harness';
 import type { CredentialStore, Sandbox } from './support';
 import { appSessions } from '../nodes/DingTalk/transport/appSession';
-import { callsTo, CREDENTIAL_ID, credentialStoreFor, startDingTalk } from './support';
+import { callsTo, contactsSentTo, CREDENTIAL_ID, credentialStoreFor, runDingTalk, SEED, startDingTalk, UPDATE_FROM_JSON } from './support';
 
 let sandbox: Sandbox;
 let store: CredentialStore;
@@ -67,6 +67,20 @@ describe('labels', () => {
 		const expected = sandboxLabels().map((label) => ({ name: `${label.group} / ${label.name}`, value: label.id }));
 		expect(labels.map(({ name, value }) => ({ name, value }))).toEqual(expected);
 		expect(callsTo(sandbox, '/topapi/extcontact/listlabelgroups').length).toBeGreaterThanOrEqual(1);
+	});
+
+	it('reads afresh each time the list opens; runs of the next minute reuse what it read', async () => {
+		await options('getLabels');
+		await options('getLabels');
+		expect(callsTo(sandbox, '/topapi/extcontact/listlabelgroups')).toHaveLength(2);
+		const result = await runDingTalk({
+			store,
+			parameters: { ...UPDATE_FROM_JSON },
+			items: [{ id: SEED.contactIds[0], name: 'Picked', owner: SEED.userIds[0], labels: 'Region / 华南' }],
+		});
+		expect(result.error).toBeUndefined();
+		expect(callsTo(sandbox, '/topapi/extcontact/listlabelgroups')).toHaveLength(2);
+		expect(contactsSentTo(sandbox, '/topapi/extcontact/update')[0].label_ids).toEqual([202]);
 	});
 });
 

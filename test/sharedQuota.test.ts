@@ -8,6 +8,7 @@ import type { IDataObject } from 'n8n-workflow';
 
 import type { RunResult, Sandbox } from './support';
 import { appSessions, IDLE_MS } from '../nodes/DingTalk/transport/appSession';
+import { tokenFingerprint } from '../nodes/DingTalk/transport/tokenRequest';
 import { callsTo, credentialStoreFor, runDingTalk, SEED, startDingTalk, UPDATE_FROM_JSON } from './support';
 
 const UPDATE = '/topapi/extcontact/update';
@@ -47,7 +48,8 @@ async function storedToken(sandbox: Sandbox): Promise<IDataObject> {
 	const url = `${sandbox.url}/gettoken?appkey=${encodeURIComponent(sandbox.appKey)}&appsecret=${encodeURIComponent(sandbox.appSecret)}`;
 	const answer = (await (await fetch(url)).json()) as IDataObject;
 	sandbox.resetLog();
-	return { accessToken: answer.access_token, accessTokenExpiresAt: Date.now() + 3600_000 };
+	const settings = { baseUrl: sandbox.url, appKey: sandbox.appKey, appSecret: sandbox.appSecret };
+	return { accessToken: answer.access_token, accessTokenExpiresAt: Date.now() + 3600_000, accessTokenFor: tokenFingerprint(settings) };
 }
 
 /** `count` executions of one item each, all started at once, each updating its own contact. */

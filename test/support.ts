@@ -6,8 +6,11 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { DingTalkApi } from '../credentials/DingTalkApi.credentials';
 import { DingTalk } from '../nodes/DingTalk/DingTalk.node';
+import { DingTalkTrigger } from '../nodes/DingTalk/DingTalkTrigger.node';
 import { appSessions } from '../nodes/DingTalk/transport/appSession';
 import { createCredentialStore, runNode } from './harness';
+import type { PollNodeResult } from './harness/poll';
+import { pollNode } from './harness/poll';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startSandbox, SEED } = require('./sandbox/server');
 
@@ -161,4 +164,32 @@ export async function readBackThroughNode(store: CredentialStore, userId: string
 		continueOnFail: true,
 	});
 	return result.items[0].json;
+}
+
+/** A DingTalk Trigger polled as n8n polls it, keeping its static data from poll to poll. */
+export function triggerPoller(env: { sandbox: Sandbox; store: CredentialStore }, parameters: IDataObject = {}) {
+	let staticData: IDataObject | undefined;
+	return {
+		get staticData() {
+			return staticData;
+		},
+		/** `other`: another credential store (another app), another trigger node */
+		async poll(
+			mode: 'trigger' | 'manual' = 'trigger',
+			overrides: IDataObject = {},
+			other: { store?: CredentialStore; nodeId?: string } = {},
+		): Promise<PollNodeResult> {
+			const result = await pollNode({
+				nodeType: DingTalkTrigger,
+				parameters: { ...parameters, ...overrides },
+				credentials: other.store ?? env.store,
+				credentialId: CREDENTIAL_ID,
+				mode,
+				staticData,
+				nodeId: other.nodeId,
+			});
+			staticData = result.staticData;
+			return result;
+		},
+	};
 }

@@ -5,6 +5,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import { DingTalkApi } from '../credentials/DingTalkApi.credentials';
+import { tokenFingerprint } from '../nodes/DingTalk/transport/tokenRequest';
 import { testCredential } from './harness';
 import type { RunResult } from './support';
 import { callsTo, CREDENTIAL_ID, credentialStoreFor, runDingTalk, SEED, UPDATE_FROM_JSON, useSandbox } from './support';
@@ -81,7 +82,8 @@ describe('renewal', () => {
 	});
 
 	it('a stored token that DingTalk no longer accepts is replaced, and the new one stored', async () => {
-		env.store = credentialStoreFor(env.sandbox, { accessToken: 'stale-token-from-last-week' });
+		const settings = { baseUrl: env.sandbox.url, appKey: env.sandbox.appKey, appSecret: env.sandbox.appSecret };
+		env.store = credentialStoreFor(env.sandbox, { accessToken: 'stale-token-from-last-week', accessTokenFor: tokenFingerprint(settings) });
 		const result = await runDingTalk({ store: env.store, parameters: UPDATE_FROM_JSON, items: rows(5) });
 		expect(result.error).toBeUndefined();
 		expect(callsTo(env.sandbox, '/gettoken')).toHaveLength(1);

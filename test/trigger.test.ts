@@ -8,39 +8,14 @@ import type { IDataObject } from 'n8n-workflow';
 import { DingTalkTrigger } from '../nodes/DingTalk/DingTalkTrigger.node';
 import type { PollNodeResult } from './harness/poll';
 import { pollNode } from './harness/poll';
-import type { CredentialStore, Sandbox } from './support';
-import { callsTo, CREDENTIAL_ID, credentialStoreFor, SEED, startDingTalk, useSandbox } from './support';
+import { callsTo, CREDENTIAL_ID, credentialStoreFor, SEED, startDingTalk, triggerPoller, useSandbox } from './support';
 
 const LIST = '/topapi/extcontact/list';
 const GET = '/topapi/extcontact/get';
 const [c1, c2, c3, c4, c5] = SEED.contactIds as string[];
 const [owner, otherOwner] = SEED.userIds as string[];
 
-function poller(env: { sandbox: Sandbox; store: CredentialStore }, parameters: IDataObject = {}) {
-	let staticData: IDataObject | undefined;
-	return {
-		get staticData() {
-			return staticData;
-		},
-		async poll(
-			mode: 'trigger' | 'manual' = 'trigger',
-			overrides: IDataObject = {},
-			other: { store?: CredentialStore; nodeId?: string } = {},
-		): Promise<PollNodeResult> {
-			const result = await pollNode({
-				nodeType: DingTalkTrigger,
-				parameters: { ...parameters, ...overrides },
-				credentials: other.store ?? env.store,
-				credentialId: CREDENTIAL_ID,
-				mode,
-				staticData,
-				nodeId: other.nodeId,
-			});
-			staticData = result.staticData;
-			return result;
-		},
-	};
-}
+const poller = triggerPoller;
 
 const events = (result: PollNodeResult) =>
 	result.items.map((item) => [item.json.event, item.json.userid, item.json.changedFields]);
@@ -114,6 +89,16 @@ describe('DingTalk Trigger, default organisation', () => {
 		env.sandbox.state.contacts.delete(c5);
 		const result = await trigger.poll();
 		expect(events(result)).toEqual([['removed', c5, []]]);
+	});
+
+	it('an empty Events list is refused with what to do, before DingTalk is asked anything', async () => {
+		const result = await poller(env, { events: [] }).poll();
+		expect(result.error?.message).toBe('Choose at least one event in "Events"');
+		expect(String(result.error?.description)).toMatch(/Added, Updated or Removed/);
+		expect(result.emitted).toBe(false);
+		// the field is required, so the editor marks it and n8n refuses a manual run of it
+		await expect(poller(env, { events: [] }).poll('manual')).rejects.toThrow('Parameter "Events" is required.');
+		expect(env.sandbox.log).toEqual([]);
 	});
 
 	it('owner filter: contacts of that employee, including one handed over to someone else', async () => {

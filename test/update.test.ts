@@ -171,7 +171,12 @@ describe('validation before sending', () => {
 		['an empty name', { name: '  ' }, 'Item 1: "Name" is empty'],
 		['a missing owner', { owner: '' }, 'Item 1: "Owner (Follower User ID)" is empty'],
 		['no labels', { labels: '' }, 'Item 1: "Labels" is empty: choose at least one label'],
-		['a label id that is not a number', { labels: '12,abc' }, 'Item 1: "Labels" "abc" is not a whole positive number'],
+		[
+			'a label that is neither an id nor a known name',
+			{ labels: '12,abc' },
+			'Item 1: "Labels" has no label named "abc"; known labels include "客户类型 / 潜在客户", "客户类型 / VIP", "客户类型 / 合作伙伴", "客户类型 / Partner", "Region / 华东", "Region / 华南", "Region / International", "来源 Source / 展会 Trade fair" and 2 more. Pick from the list in the node, or give the label\'s ID (Label → Get Many lists them all)',
+		],
+		['a label that is no text', { labels: [12, { id: 3 }] }, 'Item 1: "Labels" {"id":3} is not an id'],
 		['21 labels', { labels: twentyOne }, 'Item 1: "Labels" has 21 entries; DingTalk accepts at most 20'],
 		['a missing contact id', { id: '' }, 'Item 1: "External Contact" is empty'],
 		['two contact ids', { id: 'a,b' }, 'Item 1: "External Contact" "a,b" must be a single id'],
@@ -205,8 +210,8 @@ describe('validation before sending', () => {
 	});
 
 	it('without Continue On Fail the node fails with the same message', async () => {
-		const result = await runDingTalk({ store: env.store, parameters: UPDATE_FROM_JSON, items: [row({ labels: 'x' })] });
-		expect(result.error?.message).toBe('Item 0: "Labels" "x" is not a whole positive number');
+		const result = await runDingTalk({ store: env.store, parameters: UPDATE_FROM_JSON, items: [row({ labels: [-3] })] });
+		expect(result.error?.message).toBe('Item 0: "Labels" -3 is not a whole positive number');
 		expect(callsTo(env.sandbox, UPDATE)).toHaveLength(0);
 	});
 });

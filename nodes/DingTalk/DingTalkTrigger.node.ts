@@ -1,8 +1,9 @@
 import type { INodeExecutionData, INodeType, INodeTypeDescription, IPollFunctions } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { followerUserIdField, labelIdsField } from './actions/externalContact/fields';
+import { labelIdsField, ownerByIdOrMobileField } from './actions/externalContact/fields';
 import { runOptionsDescription } from './actions/runOptions';
+import { includeNamesField } from './directory/names';
 import { listSearch } from './methods/listSearch';
 import { loadOptions } from './methods/loadOptions';
 import { pollContacts } from './trigger/poll';
@@ -39,7 +40,8 @@ export class DingTalkTrigger implements INodeType {
 					{ name: 'Updated', value: 'updated', description: 'A field of an external contact changed' },
 				],
 				default: ['added', 'updated', 'removed'],
-				description: 'Which changes start the workflow; each change is one item',
+				required: true,
+				description: 'Which changes start the workflow (at least one); each change is one item',
 			},
 			{
 				displayName: 'Filters',
@@ -52,16 +54,17 @@ export class DingTalkTrigger implements INodeType {
 						...labelIdsField,
 						required: false,
 						description:
-							'Only external contacts that have at least one of these labels. Choose from the list, or specify IDs using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
+							'Only external contacts that have at least one of these labels: label names ("VIP"), "Group / Label" or label IDs, as text ("VIP, Partner") or a list. Choose from the list, or specify IDs using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
 					},
 					{
-						...followerUserIdField,
+						...ownerByIdOrMobileField,
 						required: false,
 						description:
-							'Only external contacts this employee owns (follower_user_id). A contact handed to another owner still counts as updated.',
+							'Only external contacts this employee owns (follower_user_id), given by user ID or mobile number. A contact handed to another owner still counts as updated.',
 					},
 				],
 			},
+			includeNamesField,
 			runOptionsDescription,
 		],
 	};

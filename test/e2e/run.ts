@@ -3,7 +3,8 @@
  * For each n8n version in N8N_VERSIONS (default: scripts/n8n-versions.json): install n8n into .cache (reused),
  * install the tarball as a community package in a fresh user folder, import a credential and
  * workflows, run them, and check what n8n output and what the sandbox received.
- * Then, with n8n 2.41.1, webhook storms in one n8n and in queue mode (./queue.ts).
+ * Then, with the newest tested n8n, the MCP example driven by an MCP client (./mcp.ts; alone with
+ * E2E_ONLY=mcp), and webhook storms in one n8n and in queue mode (./queue.ts).
  * Ends with the line "N passed, N failed" and exits non-zero when anything failed.
  */
 import assert from 'assert';
@@ -14,6 +15,7 @@ import path from 'path';
 
 import {
 	createRunner,
+	DEFAULT_N8N_VERSION,
 	executeWorkflow,
 	importCredentials,
 	importWorkflows,
@@ -26,6 +28,7 @@ import {
 	TESTED_N8N_VERSIONS,
 } from '../../scripts/n8n';
 import type { Execution, N8nRunner } from '../../scripts/n8n';
+import { mcpSuite } from './mcp';
 import { queueChecks } from './queue';
 import { triggerSuite } from './trigger';
 
@@ -34,6 +37,8 @@ const { startSandbox, SEED } = require('../sandbox/server');
 
 type Json = Record<string, unknown>;
 
+/** E2E_ONLY=mcp: only the MCP checks (./mcp.ts), with the newest tested n8n */
+const ONLY = process.env.E2E_ONLY ?? '';
 const VERSIONS = process.env.N8N_VERSIONS ? process.env.N8N_VERSIONS.split(/\s+/).filter(Boolean) : TESTED_N8N_VERSIONS;
 /** the trigger's checks wait for n8n's minute-by-minute polls (about two minutes per version) */
 const TRIGGER_VERSIONS = (process.env.N8N_TRIGGER_VERSIONS ?? VERSIONS.join(' ')).split(/\s+/).filter(Boolean);
@@ -419,6 +424,12 @@ async function main(): Promise<void> {
 	console.log('building and packing the package');
 	execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
 	const tarball = packPackage();
+	if (ONLY === 'mcp') {
+		console.log(`\nn8n ${DEFAULT_N8N_VERSION}, MCP Server Trigger with the DingTalk tools (E2E_ONLY=mcp)`);
+		await mcpSuite(installN8n(DEFAULT_N8N_VERSION), tarball, check);
+		return finish(tarball);
+	}
+	if (ONLY) throw new Error(`E2E_ONLY=${ONLY}: only "mcp" can be run alone`);
 	await check('the packed tarball holds only dist/, README, LICENSE and package.json, and every file the n8n section names', () => {
 		const files = tarballFiles(tarball);
 		const outside = files.filter((file) => !file.startsWith('dist/') && !['README.md', 'LICENSE', 'package.json'].includes(file));
@@ -438,7 +449,13 @@ async function main(): Promise<void> {
 		console.log(`\nn8n ${version}, DingTalk Trigger (waits for n8n's polls at the start of each minute)`);
 		await triggerSuite(installN8n(version), tarball, check);
 	}
+	console.log(`\nn8n ${DEFAULT_N8N_VERSION}, MCP Server Trigger with the DingTalk tools`);
+	await mcpSuite(installN8n(DEFAULT_N8N_VERSION), tarball, check);
 	await queueChecks(VERSIONS, tarball, check);
+	finish(tarball);
+}
+
+function finish(tarball: string): void {
 	fs.rmSync(path.dirname(tarball), { recursive: true, force: true });
 	console.log(`\n${passed} passed, ${failed} failed`);
 	process.exit(failed === 0 ? 0 : 1);

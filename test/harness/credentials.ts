@@ -17,7 +17,7 @@ import type {
 	IWorkflowExecuteAdditionalData,
 	Workflow,
 } from 'n8n-workflow';
-import { ICredentialsHelper } from 'n8n-workflow';
+import { ICredentialsHelper, isExpression } from 'n8n-workflow';
 
 export interface StoredCredential {
 	id: string;
@@ -119,7 +119,14 @@ export class TestCredentialsHelper extends ICredentialsHelper {
 		const output = (await type.preAuthentication.call(helpers, credentials)) as ICredentialDataDecryptedObject;
 		if (output[expirable.name] === undefined) return undefined;
 		if (node.credentials) {
-			await this.updateCredentials(node.credentials[type.name], type.name, Object.assign(credentials, output));
+			// what is saved is the stored credential with the output over it (not the caller's copy)
+			const nodeCredentials = node.credentials[type.name];
+			const stored = this.get(String(nodeCredentials.id)).data;
+			const toPersist: ICredentialDataDecryptedObject = { ...stored };
+			for (const [key, value] of Object.entries(output)) {
+				if (key === expirable.name || !isExpression(stored[key])) toPersist[key] = value;
+			}
+			await this.updateCredentials(nodeCredentials, type.name, toPersist);
 			return Object.assign(credentials, output);
 		}
 		return undefined;

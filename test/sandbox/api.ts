@@ -10,7 +10,10 @@
  * - a phone number follows ITU-T E.164: the country code (state_code) has 1 to 3 digits, the mobile
  *   only digits, both together at most 15; otherwise 40035 (state_code) or 60103 (mobile);
  * - list and listlabelgroups without both offset and size answer the first 20;
- * - listsimple and listsub for a department that does not exist answer 60003.
+ * - listsimple and listsub for a department that does not exist answer 60003;
+ * - getbymobile finds an employee by the mobile number stored for them, compared as given (11 digits
+ *   for Chinese numbers, no country code); an empty mobile answers 400002, one that is not digits
+ *   (an optional "+CC-" before them aside) 40104, a number no employee has 60121.
  * Whether update clears optional fields it leaves out is not documented: `updateClearsOmitted`.
  */
 import type { Contact, Organisation } from './seed';
@@ -25,6 +28,7 @@ export const PATHS = {
 	LABEL_GROUPS: '/topapi/extcontact/listlabelgroups',
 	USERS: '/topapi/user/listsimple',
 	DEPARTMENTS: '/topapi/v2/department/listsub',
+	USER_BY_MOBILE: '/topapi/v2/user/getbymobile',
 } as const;
 
 /** The error codes the sandbox answers, with the page's meaning. */
@@ -47,6 +51,10 @@ export const ERRCODE = {
 	QPS_LIMIT: 90018,
 	/** not in the page's table: DingTalk's code for a department that does not exist */
 	DEPARTMENT_NOT_FOUND: 60003,
+	/** getbymobile: the number is not a valid mobile in the organisation */
+	NOT_A_MEMBER_MOBILE: 40104,
+	/** getbymobile: invalid parameter */
+	INVALID_PARAMETER: 400002,
 } as const;
 
 /** The code the sandbox answers for an unknown user or external contact. */
@@ -293,6 +301,16 @@ function listDepartments(org: Organisation, params: Params): Outcome {
 	return { body: { result: structuredClone(org.departments.filter((department) => department.parent_id === deptId)) } };
 }
 
+/** getbymobile: {mobile} -> result: {userid} of the employee with that mobile number */
+function userByMobile(org: Organisation, params: Params): Outcome {
+	const mobile = typeof params.mobile === 'string' || typeof params.mobile === 'number' ? String(params.mobile).trim() : '';
+	if (mobile === '') fail(ERRCODE.INVALID_PARAMETER, '参数mobile错误');
+	if (!/^(\+\d{1,3}-)?\d{5,20}$/.test(mobile)) fail(ERRCODE.NOT_A_MEMBER_MOBILE, '不是企业内有效的手机号');
+	const user = org.users.find((candidate) => candidate.mobile === mobile);
+	if (!user) fail(ERRCODE.USER_NOT_FOUND, '找不到该用户');
+	return { body: { result: { userid: user.userid } } };
+}
+
 /** The topapi calls by path (all POST, token in the access_token query parameter). */
 export const HANDLERS: Readonly<Record<string, Handler>> = {
 	[PATHS.UPDATE]: updateContact,
@@ -303,16 +321,21 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
 	[PATHS.LABEL_GROUPS]: listLabelGroups,
 	[PATHS.USERS]: listUsers,
 	[PATHS.DEPARTMENTS]: listDepartments,
+	[PATHS.USER_BY_MOBILE]: userByMobile,
 };
 
-/** Which permission a call needs: extcontact reads need qyapi_ext_read, writes qyapi_ext_write. */
-export const PERMISSION: Readonly<Record<string, 'read' | 'write'>> = {
+/**
+ * Which permission a call needs: extcontact reads need qyapi_ext_read, writes qyapi_ext_write;
+ * getbymobile needs qyapi_get_member_by_mobile ('mobile').
+ */
+export const PERMISSION: Readonly<Record<string, 'read' | 'write' | 'mobile'>> = {
 	[PATHS.GET]: 'read',
 	[PATHS.LIST]: 'read',
 	[PATHS.LABEL_GROUPS]: 'read',
 	[PATHS.UPDATE]: 'write',
 	[PATHS.CREATE]: 'write',
 	[PATHS.DELETE]: 'write',
+	[PATHS.USER_BY_MOBILE]: 'mobile',
 };
 
 /** Parses a body as DingTalk does: form fields (strings; `contact` a JSON string) or JSON. */

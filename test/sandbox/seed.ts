@@ -26,6 +26,8 @@ export interface User {
 	userid: string;
 	name: string;
 	dept_ids: number[];
+	/** the employee's mobile number as getbymobile finds it (Chinese numbers: 11 digits, no country code) */
+	mobile?: string;
 }
 
 /** An external contact as DingTalk reads it back (`userid`, not the `user_id` that calls send). */
@@ -66,6 +68,7 @@ const LABEL_GROUPS: LabelGroup[] = [
 			{ id: 101, name: '潜在客户' },
 			{ id: 102, name: 'VIP' },
 			{ id: 103, name: '合作伙伴' },
+			{ id: 104, name: 'Partner' },
 		],
 	},
 	{
@@ -83,6 +86,8 @@ const LABEL_GROUPS: LabelGroup[] = [
 		labels: [
 			{ id: 301, name: '展会 Trade fair' },
 			{ id: 302, name: 'Website' },
+			// a label name that two groups use: only "Group / Label" tells them apart
+			{ id: 303, name: 'VIP' },
 		],
 	},
 ];
@@ -96,12 +101,15 @@ const DEPARTMENTS: Department[] = [
 	{ dept_id: 6, name: '华南销售', parent_id: 2 },
 	{ dept_id: 7, name: 'International Sales', parent_id: 2 },
 	{ dept_id: 8, name: '前端组', parent_id: 4 },
+	// a department name used in two places: only the path tells them apart
+	{ dept_id: 9, name: 'East', parent_id: 2 },
+	{ dept_id: 10, name: 'East', parent_id: 3 },
 ];
 
 const USERS: User[] = [
-	{ userid: 'manager4220', name: '张三', dept_ids: [1, 2] },
-	{ userid: 'lisi01', name: '李四', dept_ids: [2, 5] },
-	{ userid: 'wangwu', name: '王五', dept_ids: [5] },
+	{ userid: 'manager4220', name: '张三', dept_ids: [1, 2], mobile: '13800000001' },
+	{ userid: 'lisi01', name: '李四', dept_ids: [2, 5], mobile: '13800000002' },
+	{ userid: 'wangwu', name: '王五', dept_ids: [5], mobile: '13800000003' },
 	{ userid: 'zhaoliu', name: '赵六', dept_ids: [6] },
 	{ userid: 'emily.chen', name: 'Emily Chen', dept_ids: [7] },
 	{ userid: 'david.wang', name: 'David Wang', dept_ids: [7] },
@@ -186,7 +194,12 @@ export function buildSeed(options: SeedOptions = {}): Organisation {
 	const departmentIds = [1, ...DEPARTMENTS.map((department) => department.dept_id)];
 	const users: User[] = USERS.map((user) => ({ ...user, dept_ids: [...user.dept_ids] }));
 	for (let i = 1; i <= extraUsers; i++) {
-		users.push({ userid: `gen-user-${pad(i, 5)}`, name: `Employee ${pad(i, 5)}`, dept_ids: [departmentIds[i % departmentIds.length]] });
+		users.push({
+			userid: `gen-user-${pad(i, 5)}`,
+			name: `Employee ${pad(i, 5)}`,
+			dept_ids: [departmentIds[i % departmentIds.length]],
+			mobile: `139${pad(i, 8)}`,
+		});
 	}
 	const contacts = new Map(CONTACTS.map((contact) => [contact.userid, structuredClone(contact)]));
 	for (let i = 1; i <= extraContacts; i++) {

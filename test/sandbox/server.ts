@@ -13,8 +13,9 @@
  *   wall-clock second, Math.floor(Date.now() / 1000): DingTalk's "current second").
  * - busyRate, http500Rate: share of topapi calls answered -1 "system busy" or HTTP 500 (seeded).
  * - tokenExpiresAfterCalls: a token expires (42001) after this many calls (0 = only its 7200 s).
- * - missingPermission: false, 'write' (true means the same), 'read' or 'all': extcontact writes
- *   (create, update, delete) and/or reads (get, list, listlabelgroups) answer 60011.
+ * - missingPermission: false, 'write' (true means the same), 'read', 'mobile' or 'all': extcontact
+ *   writes (create, update, delete), reads (get, list, listlabelgroups), getbymobile, or all of them
+ *   answer 60011.
  * - updateClearsOmitted: true (the page's "assume a full replace"): update clears the optional
  *   fields it leaves out; false: it keeps them.
  * - echoSecrets: every error answer's errmsg and sub_msg quote the request as received (path and
@@ -53,7 +54,7 @@ export interface Knobs {
 	busyRate: number;
 	http500Rate: number;
 	tokenExpiresAfterCalls: number;
-	missingPermission: boolean | 'write' | 'read' | 'all';
+	missingPermission: boolean | 'write' | 'read' | 'mobile' | 'all';
 	updateClearsOmitted: boolean;
 	echoSecrets: boolean;
 	slowBodyBytesPerSecond: number;

@@ -82,7 +82,12 @@ interface Screen {
 const CONTACT_FIELDS = ['Name', 'Owner (Follower User ID)', 'Label Names or IDs', 'Country Code', 'Mobile', 'Additional Fields', 'Options'];
 const SCREENS: Screen[] = [
 	{ resource: 'External Contact', operation: 'Create', fields: CONTACT_FIELDS, required: ['Name', 'Owner (Follower User ID)', 'Label Names or IDs', 'Mobile'] },
-	{ resource: 'External Contact', operation: 'Create or Update', fields: CONTACT_FIELDS, required: ['Name', 'Owner (Follower User ID)', 'Label Names or IDs', 'Mobile'] },
+	{
+		resource: 'External Contact',
+		operation: 'Create or Update',
+		fields: [...CONTACT_FIELDS.slice(0, 5), 'Update Mode', ...CONTACT_FIELDS.slice(5)],
+		required: ['Name', 'Owner (Follower User ID)', 'Label Names or IDs', 'Mobile'],
+	},
 	{ resource: 'External Contact', operation: 'Delete', fields: ['External Contact', 'Options'], required: ['External Contact'] },
 	{ resource: 'External Contact', operation: 'Get', fields: ['External Contact', 'Options'], required: ['External Contact'] },
 	{ resource: 'External Contact', operation: 'Get Many', fields: ['Return All', 'Limit', 'Options'], required: [] },
@@ -337,7 +342,7 @@ export const CHECKS: Check[] = [
 		async run({ editor }) {
 			const problems = new Problems();
 			await newDingTalkNode(editor);
-			const options = await editor.optionsOf('labelIds', 8);
+			const options = await editor.optionsOf('labelIds', 10);
 			problems.expectEqual(
 				'Label Names or IDs',
 				options.map((option) => option.name),
@@ -345,11 +350,13 @@ export const CHECKS: Check[] = [
 					'客户类型 / 潜在客户',
 					'客户类型 / VIP',
 					'客户类型 / 合作伙伴',
+					'客户类型 / Partner',
 					'Region / 华东',
 					'Region / 华南',
 					'Region / International',
 					'来源 Source / 展会 Trade fair',
 					'来源 Source / Website',
+					'来源 Source / VIP',
 				],
 			);
 			for (const option of options) if (!/^Label ID \d+$/.test(option.description)) problems.add(`"${option.name}" is described as ${JSON.stringify(option.description)}`);
@@ -415,7 +422,7 @@ export const CHECKS: Check[] = [
 			const problems = new Problems();
 			await newDingTalkNode(editor);
 			await editor.addCollectionField('additionalFields', 'Share With Department Names or IDs');
-			const options = await editor.optionsOf('shareDeptIds', 8);
+			const options = await editor.optionsOf('shareDeptIds', 10);
 			problems.expectEqual(
 				'Share With Department Names or IDs',
 				options.map((option) => option.name).sort(),
@@ -428,6 +435,8 @@ export const CHECKS: Check[] = [
 					'销售部 / International Sales',
 					'销售部 / 华东销售',
 					'销售部 / 华南销售',
+					'销售部 / East',
+					'市场部 / East',
 				].sort(),
 			);
 			problems.throwIfAny();

@@ -10,11 +10,12 @@ export interface KnownDefect {
 	defect: string;
 }
 
-export const KNOWN_DEFECTS: KnownDefect[] = [
-	{
-		check: 'example workflow: after a run, the DingTalk node panel shows no issue marks',
-		problem: /"Label Names or IDs" is marked: .*is not supported/,
-		defect:
-			'"Label Names or IDs" mapped with an expression that gives label IDs as text shows a red issue mark in the node panel, e.g. "The value "101, 201" is not supported!" on examples/csv-to-dingtalk.json after a run. Any text does it: "102", "102, 203" and ["102","203"] are all marked; only numbers (102, [102, 203]) are not. n8n checks each value of a multiOptions parameter that has loadOptions against the loaded options, which are numbers (loadOptions.getLabels, value: label.id). Spreadsheet and CSV values are text, so every mapping the README suggests is marked, though the workflow runs.',
-	},
-];
+/*
+ * Fixed: "Label Names or IDs" mapped as text ("101, 201", "VIP, Partner") was marked "The value … is
+ * not supported!" because n8n's editor checked each value of a multiOptions parameter with
+ * loadOptions against the loaded (numeric) options. The label and share fields now set
+ * `allowArbitraryValues`, which the editor (n8n 2.41.1, ParameterInput's issue check) honours by
+ * skipping that check; the node resolves names and ids itself. The browser check "example workflow:
+ * after a run, the DingTalk node panel shows no issue marks" verifies it.
+ */
+export const KNOWN_DEFECTS: KnownDefect[] = [];

@@ -4,12 +4,12 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import { AppSession, AppSessions, IDLE_MS } from '../../nodes/DingTalk/transport/appSession';
-import type { DingTalkClient } from '../../nodes/DingTalk/transport/client';
-import { listAllPages, listPage, MAX_PAGES, PAGE_SIZE } from '../../nodes/DingTalk/transport/listing';
+import { AppSession, AppSessions, appSessions, IDLE_MS } from '../../nodes/DingTalk/transport/appSession';
+import { listAllPages, listPage, ListTooLongError, MAX_PAGES, PAGE_SIZE } from '../../nodes/DingTalk/transport/listing';
 import { SAFE_TO_REPEAT } from '../../nodes/DingTalk/transport/retryPolicy';
 import { ExecutionStoppedError, throwIfStopped, wait } from '../../nodes/DingTalk/transport/wait';
-import { NODE, rejection, settle, useFakeClock } from './fakes';
+import { DingTalkClient } from '../../nodes/DingTalk/transport/client';
+import { APP_SECRET, BASE_URL, fakeContext, FakeDingTalk, NODE, ok, rejection, settle, useFakeClock } from './fakes';
 
 afterEach(() => jest.useRealTimers());
 
@@ -47,6 +47,68 @@ describe('AppSessions', () => {
 		sessions.sweep(now + IDLE_MS + 1);
 		expect(sessions.size).toBe(1);
 		expect(IDLE_MS).toBe(600_000);
+	});
+});
+
+describe('review item 10: a session in use is never swept', () => {
+	it('a call under way holds its session however long it takes; once it ends the idle time counts from then', () => {
+		let now = 0;
+		const sessions = new AppSessions(() => now);
+		const session = sessions.sessionFor('https://a', 'long-run', 's');
+		const release = session.use();
+		now = 3 * IDLE_MS;
+		sessions.sweep();
+		expect(sessions.sessionFor('https://a', 'long-run', 's')).toBe(session);
+		now = 4 * IDLE_MS;
+		release();
+		release(); // a second release changes nothing
+		now = 5 * IDLE_MS;
+		sessions.sweep();
+		expect(sessions.size).toBe(1);
+		now = 5 * IDLE_MS + 1;
+		sessions.sweep();
+		expect(sessions.size).toBe(0);
+	});
+
+	it('two calls at once: the session is held until both ended', () => {
+		let now = 0;
+		const sessions = new AppSessions(() => now);
+		const session = sessions.sessionFor('https://a', 'k', 's');
+		const first = session.use();
+		const second = session.use();
+		first();
+		now = 2 * IDLE_MS;
+		sessions.sweep();
+		expect(sessions.size).toBe(1);
+		second();
+		now = 3 * IDLE_MS + 1;
+		sessions.sweep();
+		expect(sessions.size).toBe(0);
+	});
+
+	it('through the client: a run whose calls take over 10 minutes keeps its session for the next run', async () => {
+		useFakeClock();
+		const dingTalk = new FakeDingTalk();
+		let release!: () => void;
+		const gate = new Promise<void>((resolve) => (release = resolve));
+		dingTalk.on('/slow', () => ok());
+		const context = fakeContext({ dingTalk });
+		const handle = dingTalk.handle.bind(dingTalk);
+		dingTalk.handle = async (options) => {
+			if (String(options.url).endsWith('/slow')) await gate;
+			return await handle(options);
+		};
+		appSessions.clear();
+		const client = new DingTalkClient(context, { requestsPerSecond: 10, maxRetries: 0, maxBanWaitSeconds: 30, timeoutSeconds: 3600 });
+		const slow = client.call('/slow', {}, SAFE_TO_REPEAT);
+		await jest.advanceTimersByTimeAsync(100);
+		const session = appSessions.sessionFor(BASE_URL, 'the-app-key', APP_SECRET);
+		jest.setSystemTime(Date.now() + IDLE_MS + 60_000);
+		appSessions.sweep();
+		expect(appSessions.sessionFor(BASE_URL, 'the-app-key', APP_SECRET)).toBe(session);
+		release();
+		await settle(slow);
+		appSessions.clear();
 	});
 });
 
@@ -199,10 +261,30 @@ describe('paged lists', () => {
 		expect(exact.asked).toHaveLength(1);
 	});
 
-	it('at most 1,000 pages', async () => {
+	it('a list longer than 1,000 pages is an error, not part of the list', async () => {
 		const { client, asked } = listClient(Number.POSITIVE_INFINITY);
-		expect(await listAllPages(client, '/list')).toHaveLength(MAX_PAGES * PAGE_SIZE);
-		expect(asked).toHaveLength(1000);
+		const failure = await listAllPages(client, '/list').catch((error: unknown) => error);
+		expect(failure).toBeInstanceOf(ListTooLongError);
+		expect(failure).toMatchObject({
+			message: "DingTalk's list (/list) has 100,000 entries or more, more than this package reads in one walk",
+			description: expect.stringContaining('Nothing was returned or changed for this item'),
+		});
+		expect(asked).toHaveLength(MAX_PAGES);
+		// within a limit the same list is fine, and read only as far as needed
+		const limited = listClient(Number.POSITIVE_INFINITY);
+		expect(await listAllPages(limited.client, '/list', 250)).toHaveLength(250);
+		expect(limited.asked).toHaveLength(3);
+	});
+
+	it('keeps only the entries asked for, counting them against the limit', async () => {
+		const { client, asked } = listClient(1000);
+		const even = await listAllPages(client, '/list', 60, undefined, (entry) => Number(entry.id) % 2 === 0);
+		expect(even.map((entry) => entry.id)).toEqual(Array.from({ length: 60 }, (_, index) => index * 2));
+		expect(asked).toHaveLength(2);
+		const none = listClient(250);
+		expect(await listAllPages(none.client, '/list', 10, undefined, () => false)).toEqual([]);
+		expect(none.asked).toHaveLength(3);
+		expect(await listAllPages(none.client, '/list', 0)).toEqual([]);
 	});
 
 	it('an answer without a results list fails: it is not an empty page', async () => {

@@ -3,12 +3,13 @@
  * answers are retried and how often (both allowances), how long it waits, bans that hold back the
  * whole app, token renewal, and the errors a person sees. Fake clock: no real waits.
  */
-import type { IDataObject } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, IDataObject } from 'n8n-workflow';
 
 import { appSessions } from '../../nodes/DingTalk/transport/appSession';
 import type { ClientOptions, RepeatPolicy } from '../../nodes/DingTalk/transport/client';
 import { DingTalkClient, NOT_SAFE_TO_REPEAT, SAFE_TO_REPEAT } from '../../nodes/DingTalk/transport/client';
 import { mayHaveTakenEffect } from '../../nodes/DingTalk/transport/messages';
+import { tokenFingerprint } from '../../nodes/DingTalk/transport/tokenRequest';
 import type { Reply } from './fakes';
 import {
 	answer,
@@ -64,6 +65,13 @@ async function failure(replies: Reply[], settings: { policy?: RepeatPolicy; opti
 
 const session = () => appSessions.sessionFor(BASE_URL, 'the-app-key', APP_SECRET);
 
+/** The default credential with a token saved for its own settings. */
+const savedToken = (accessToken: string): IDataObject => ({
+	...defaultCredential(),
+	accessToken,
+	accessTokenFor: tokenFingerprint(defaultCredential() as ICredentialDataDecryptedObject),
+});
+
 describe('what is sent', () => {
 	it('POSTs the params form encoded, objects as JSON, with the token in the query string', async () => {
 		const result = await call([ok({ request_id: 'r-1', extra: 'kept' })]);
@@ -95,7 +103,7 @@ describe('what is sent', () => {
 		expect(dingTalk.calls('/gettoken')).toHaveLength(1);
 
 		appSessions.clear();
-		const saved = newClient({}, { credential: { ...defaultCredential(), accessToken: 'saved-token-1234' } });
+		const saved = newClient({}, { credential: savedToken('saved-token-1234') });
 		await settle(saved.call(UPDATE, {}, SAFE_TO_REPEAT));
 		expect(dingTalk.calls('/gettoken')).toHaveLength(1);
 		expect(dingTalk.calls(UPDATE)[2].query.access_token).toBe('saved-token-1234');
@@ -238,7 +246,7 @@ describe('the access token', () => {
 	});
 
 	it('a refused saved token is not used again, not even by a later run that still has it saved', async () => {
-		const stale = { ...defaultCredential(), accessToken: 'stale-token-abc' };
+		const stale = savedToken('stale-token-abc');
 		dingTalk.script(UPDATE, errcode(40014));
 		await settle(newClient({}, { credential: stale }).call(UPDATE, {}, SAFE_TO_REPEAT));
 		dingTalk.script(UPDATE, errcode(42001));
@@ -254,12 +262,14 @@ describe('the access token', () => {
 	});
 
 	it('a token past its expiry is not sent; a new one is fetched', async () => {
-		await settle(newClient().call(UPDATE, {}, SAFE_TO_REPEAT));
+		// one saved credential, as n8n keeps it between runs (the idle app session is dropped meanwhile)
+		const credential = defaultCredential();
+		await settle(newClient({}, { credential }).call(UPDATE, {}, SAFE_TO_REPEAT));
 		// DingTalk's tokens live 7200 s; the node renews 5 minutes before
 		jest.setSystemTime(Date.now() + 6_899_000);
-		await settle(newClient().call(UPDATE, {}, SAFE_TO_REPEAT));
+		await settle(newClient({}, { credential }).call(UPDATE, {}, SAFE_TO_REPEAT));
 		jest.setSystemTime(Date.now() + 2000);
-		await settle(newClient().call(UPDATE, {}, SAFE_TO_REPEAT));
+		await settle(newClient({}, { credential }).call(UPDATE, {}, SAFE_TO_REPEAT));
 		expect(dingTalk.calls(UPDATE).map((request) => request.query.access_token)).toEqual(['token-1', 'token-1', 'token-2']);
 	});
 

@@ -60,6 +60,16 @@ describe('the contact list', () => {
 		expect(await settle(contactList.find('c2'))).toBeUndefined();
 	});
 
+	it('errcode 88 whose sub_code is 60121, 40003 or 33012 means it does not exist too', async () => {
+		const contactList = openList();
+		for (const code of ['60121', '40003', '33012']) {
+			dingTalk.script(GET, errcode(88, { sub_code: code }));
+			expect(await settle(contactList.find('c2'))).toBeUndefined();
+		}
+		dingTalk.script(GET, errcode(88, { sub_code: '60011' }));
+		expect((await rejection(settle(contactList.find('c2')))).message).toMatch(/sub_code 60011/);
+	});
+
 	it('any other failure of a lookup is thrown, as DingTalk\'s error', async () => {
 		dingTalk.script(GET, errcode(60011));
 		const error = await rejection(settle(openList().find('c2')));

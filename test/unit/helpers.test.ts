@@ -7,14 +7,25 @@ import type { IDataObject } from 'n8n-workflow';
 import { forEachConcurrently } from '../../nodes/DingTalk/helpers/concurrency';
 import { mergeContact, readContact } from '../../nodes/DingTalk/helpers/contact';
 import { parseValue, readParameter } from '../../nodes/DingTalk/helpers/parameters';
-import { parseSingleId } from '../../nodes/DingTalk/helpers/values';
+import { parseNumericIdList, parseSingleId } from '../../nodes/DingTalk/helpers/values';
+import type { RunContext } from '../../nodes/DingTalk/actions/types';
 import { fakeContext, FakeDingTalk, rejection, thrown } from './fakes';
 
 const locator = (value: unknown) => ({ __rl: true, mode: 'id', value });
 const context = (parameters: IDataObject) => fakeContext({ dingTalk: new FakeDingTalk(), parameters });
 
-/** The message of what `read` throws, or 'no error'. */
-const errorOf = (read: () => unknown): string => thrown(read)?.message ?? 'no error';
+/** A run that reads ids only: the directory is never asked (names are tested in names.test.ts). */
+const idsOnlyRun = (): RunContext => {
+	const shared = new Map<string, unknown>();
+	return {
+		client: undefined as unknown as RunContext['client'],
+		shared: <T>(key: string, create: () => T) => (shared.has(key) ? shared.get(key) : shared.set(key, create()).get(key)) as T,
+	};
+};
+const read = async (given: ReturnType<typeof context>, itemIndex: number, with_: Parameters<typeof readContact>[3]) =>
+	await readContact(given, itemIndex, idsOnlyRun(), with_);
+const readError = async (given: ReturnType<typeof context>, itemIndex: number, with_: Parameters<typeof readContact>[3]) =>
+	(await read(given, itemIndex, with_).then(() => undefined, (error: Error) => error))?.message ?? 'no error';
 
 describe('readParameter', () => {
 	it('resource locators are read as the id they hold; other parameters as they are', () => {
@@ -32,6 +43,35 @@ describe('readParameter', () => {
 		expect(error?.description).toBe('Fix the value mapped into "External Contact" for item 5 (counting from 0). Nothing was sent to DingTalk for this item.');
 		expect(error?.context).toMatchObject({ itemIndex: 5 });
 		expect(parseValue(given, 0, 'X', (value) => `parsed ${String(value)}`, 'v')).toBe('parsed v');
+	});
+});
+
+describe('a refused value of a node used as an AI tool', () => {
+	/** resolved values as getNodeParameter gives them; the node's raw parameters as saved, with $fromAI */
+	function toolContext(values: IDataObject, raw: IDataObject) {
+		const given = context(values);
+		const node = given.getNode();
+		return Object.assign(given, { getNode: () => ({ ...node, parameters: raw }) });
+	}
+
+	it('names the tool argument to fix, in a plain parameter, a resource locator and a collection', () => {
+		const given = toolContext(
+			{ contactId: locator('a,b'), labelIds: 'VIP' },
+			{
+				contactId: locator("={{ $fromAI('contact_id', 'The contact', 'string') }}"),
+				labelIds: '={{ $fromAI("label_ids") }}',
+				filters: { mobile: "={{ $fromAI('mobile', 'A number', 'string', '') }}" },
+			},
+		);
+		const fix = (label: string, argument: string) =>
+			`Fix the tool argument "${argument}" (the node's "${label}"). Nothing was sent to DingTalk for this item.`;
+		expect(thrown(() => readParameter(given, 0, 'contactId', 'External Contact', parseSingleId))?.description).toBe(fix('External Contact', 'contact_id'));
+		expect(thrown(() => readParameter(given, 0, 'labelIds', 'Labels', parseNumericIdList))?.description).toBe(fix('Labels', 'label_ids'));
+		expect(thrown(() => parseValue(given, 0, 'Filters: Mobile', parseSingleId, '', 'filters.mobile'))?.description).toBe(fix('Filters: Mobile', 'mobile'));
+		// no $fromAI there: the field, as for any workflow
+		expect(thrown(() => parseValue(given, 2, 'Name', parseSingleId, '', 'filters.name'))?.description).toBe(
+			'Fix the value mapped into "Name" for item 2 (counting from 0). Nothing was sent to DingTalk for this item.',
+		);
 	});
 });
 
@@ -53,8 +93,8 @@ describe('readContact', () => {
 		},
 	};
 
-	it('every field under its DingTalk key, parsed', () => {
-		expect(readContact(context(full), 0, { userId: true, mobile: true })).toEqual({
+	it('every field under its DingTalk key, parsed', async () => {
+		expect(await read(context(full), 0, { userId: true, mobile: true })).toEqual({
 			user_id: 'c-1',
 			name: '王小明',
 			follower_user_id: 'u-1',
@@ -70,47 +110,47 @@ describe('readContact', () => {
 		});
 	});
 
-	it('without userId and mobile those are not read; empty optional fields are left out', () => {
+	it('without userId and mobile those are not read; empty optional fields are left out', async () => {
 		const given = context({ ...full, contactId: locator(''), mobile: '', additionalFields: { title: ' ', shareDeptIds: [], shareUserIds: '' } });
-		expect(readContact(given, 0, {})).toEqual({ name: '王小明', follower_user_id: 'u-1', label_ids: [1, 2] });
-		expect(readContact(context({ ...full, additionalFields: undefined }), 0, {})).toEqual({ name: '王小明', follower_user_id: 'u-1', label_ids: [1, 2] });
+		expect(await read(given, 0, {})).toEqual({ name: '王小明', follower_user_id: 'u-1', label_ids: [1, 2] });
+		expect(await read(context({ ...full, additionalFields: undefined }), 0, {})).toEqual({ name: '王小明', follower_user_id: 'u-1', label_ids: [1, 2] });
 	});
 
-	it('name, owner and labels are required, with messages naming the field', () => {
-		expect(errorOf(() => readContact(context({ ...full, name: ' ' }), 1, {}))).toBe('Item 1: "Name" is empty');
-		expect(errorOf(() => readContact(context({ ...full, followerUserId: locator('') }), 1, {}))).toBe('Item 1: "Owner (Follower User ID)" is empty');
-		expect(errorOf(() => readContact(context({ ...full, labelIds: '' }), 1, {}))).toBe('Item 1: "Labels" is empty: choose at least one label');
-		expect(errorOf(() => readContact(context({ ...full, labelIds: 'x' }), 1, {}))).toBe('Item 1: "Labels" "x" is not a whole positive number');
-		expect(errorOf(() => readContact(context({ ...full, mobile: '12' }), 1, { mobile: true }))).toBe(
-			'Item 1: "Mobile" "12" is not a mobile number (digits only, without the country code)',
+	it('name, owner and labels are required, with messages naming the field', async () => {
+		expect(await readError(context({ ...full, name: ' ' }), 1, {})).toBe('Item 1: "Name" is empty');
+		expect(await readError(context({ ...full, followerUserId: locator('') }), 1, {})).toBe('Item 1: "Owner (Follower User ID)" is empty');
+		expect(await readError(context({ ...full, labelIds: '' }), 1, {})).toBe('Item 1: "Labels" is empty: choose at least one label');
+		expect(await readError(context({ ...full, labelIds: [{}] }), 1, {})).toBe('Item 1: "Labels" {} is not an id');
+		expect(await readError(context({ ...full, mobile: '12' }), 1, { mobile: true })).toBe(
+			'Item 1: "Mobile" "12" is not a mobile number (such as 13800000001 or +86 138 0000 0001)',
 		);
-		expect(errorOf(() => readContact(context({ ...full, stateCode: 'x' }), 1, { mobile: true }))).toBe(
+		expect(await readError(context({ ...full, stateCode: 'x' }), 1, { mobile: true })).toBe(
 			'Item 1: "Country Code" "x" is not a country calling code (such as 86)',
 		);
-		expect(errorOf(() => readContact(context({ ...full, contactId: locator(' ') }), 1, { userId: true }))).toBe('Item 1: "External Contact" is empty');
+		expect(await readError(context({ ...full, contactId: locator(' ') }), 1, { userId: true })).toBe('Item 1: "External Contact" is empty');
 	});
 
-	it('each optional field is checked under its own name', () => {
-		const wrong = (fields: IDataObject) => errorOf(() => readContact(context({ ...full, additionalFields: fields }), 2, {}));
-		expect(wrong({ title: {} })).toBe('Item 2: "Title" {} is not text');
-		expect(wrong({ address: [] })).toBe('Item 2: "Address" [] is not text');
-		expect(wrong({ remark: {} })).toBe('Item 2: "Remark" {} is not text');
-		expect(wrong({ companyName: {} })).toBe('Item 2: "Company Name" {} is not text');
-		expect(wrong({ shareDeptIds: 'x' })).toBe('Item 2: "Share With Departments" "x" is not a whole positive number');
-		expect(wrong({ shareUserIds: [{}] })).toBe('Item 2: "Share With Users" {} is not an id');
+	it('each optional field is checked under its own name', async () => {
+		const wrong = async (fields: IDataObject) => await readError(context({ ...full, additionalFields: fields }), 2, {});
+		expect(await wrong({ title: {} })).toBe('Item 2: "Title" {} is not text');
+		expect(await wrong({ address: [] })).toBe('Item 2: "Address" [] is not text');
+		expect(await wrong({ remark: {} })).toBe('Item 2: "Remark" {} is not text');
+		expect(await wrong({ companyName: {} })).toBe('Item 2: "Company Name" {} is not text');
+		expect(await wrong({ shareDeptIds: [true] })).toBe('Item 2: "Share With Departments" true is not an id');
+		expect(await wrong({ shareUserIds: [{}] })).toBe('Item 2: "Share With Users" {} is not an id');
 	});
 
-	it('with coreOptional (Update in merge mode), empty name, owner and labels are left out, given ones parsed', () => {
+	it('with coreOptional (Update in merge mode), empty name, owner and labels are left out, given ones parsed', async () => {
 		const empty = context({ contactId: locator('c-1'), name: '', followerUserId: locator(' '), labelIds: [] });
-		expect(readContact(empty, 0, { userId: true, coreOptional: true })).toEqual({ user_id: 'c-1' });
+		expect(await read(empty, 0, { userId: true, coreOptional: true })).toEqual({ user_id: 'c-1' });
 		const missing = context({ contactId: locator('c-1') });
-		expect(readContact(missing, 0, { userId: true, coreOptional: true })).toEqual({ user_id: 'c-1' });
+		expect(await read(missing, 0, { userId: true, coreOptional: true })).toEqual({ user_id: 'c-1' });
 		const given = context({ contactId: locator('c-1'), name: 7, followerUserId: locator('u-9'), labelIds: '5' });
-		expect(readContact(given, 0, { userId: true, coreOptional: true })).toEqual({ user_id: 'c-1', name: '7', follower_user_id: 'u-9', label_ids: [5] });
-		expect(errorOf(() => readContact(context({ followerUserId: locator('a b') }), 0, { coreOptional: true }))).toBe(
+		expect(await read(given, 0, { userId: true, coreOptional: true })).toEqual({ user_id: 'c-1', name: '7', follower_user_id: 'u-9', label_ids: [5] });
+		expect(await readError(context({ followerUserId: locator('a b') }), 0, { coreOptional: true })).toBe(
 			'Item 0: "Owner (Follower User ID)" "a b" must be a single id',
 		);
-		expect(errorOf(() => readContact(context({ labelIds: 'x' }), 0, { coreOptional: true }))).toBe('Item 0: "Labels" "x" is not a whole positive number');
+		expect(await readError(context({ labelIds: [-1] }), 0, { coreOptional: true })).toBe('Item 0: "Labels" -1 is not a whole positive number');
 	});
 });
 

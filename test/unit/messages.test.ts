@@ -2,11 +2,13 @@
  * The errors a person sees (transport/messages.ts), the errcode table (errorCodes.ts), network
  * error codes in words (errorDetails.ts) and the form body (form.ts).
  */
+import type { IDataObject } from 'n8n-workflow';
+
 import type { Attempt } from '../../nodes/DingTalk/transport/answer';
 import { errorCode, findNamedError, networkReason } from '../../nodes/DingTalk/transport/errorDetails';
 import { describeErrcode, effectiveErrcode, ERRCODES, readErrcode } from '../../nodes/DingTalk/transport/errorCodes';
 import { encodeForm } from '../../nodes/DingTalk/transport/form';
-import { describeNetworkError, failureError, mayHaveTakenEffect } from '../../nodes/DingTalk/transport/messages';
+import { describeNetworkError, failureErrcode, failureError, mayHaveTakenEffect } from '../../nodes/DingTalk/transport/messages';
 import { NODE } from './fakes';
 
 const WHERE = 'https://oapi.dingtalk.com/topapi/extcontact/update';
@@ -234,6 +236,24 @@ describe('errcodes', () => {
 		expect(readErrcode(Number.NaN)).toBeUndefined();
 		expect(effectiveErrcode(88, 'x')).toBe(88);
 		expect(effectiveErrcode(0, '40014')).toBe(0);
+	});
+
+	it('review item 5: errcode 88 is never a success, whatever its sub_code says', () => {
+		for (const subCode of ['0', 0, '00', '', ' ', null]) expect(effectiveErrcode(88, subCode)).toBe(88);
+		expect(effectiveErrcode(88, '60121')).toBe(60121);
+	});
+});
+
+describe('failureErrcode', () => {
+	const context = { node: NODE, where: 'https://x/p', baseUrl: 'https://x' };
+	const failed = (body: IDataObject, errcode: number) => failureError({ kind: 'answer', body, errcode }, context);
+
+	it('the errcode that decides: 88 by a non-zero sub_code, others as sent; none for other failures', () => {
+		expect(failureErrcode(failed({ errcode: 60121 }, 60121))).toBe(60121);
+		expect(failureErrcode(failed({ errcode: 88, sub_code: '60121' }, 60121))).toBe(60121);
+		expect(failureErrcode(failed({ errcode: 88, sub_code: '0' }, 88))).toBe(88);
+		expect(failureErrcode(failureError({ kind: 'network', code: 'ECONNRESET', maybeDelivered: true }, context))).toBeUndefined();
+		expect(failureErrcode(new Error('not from DingTalk'))).toBeUndefined();
 	});
 });
 

@@ -481,6 +481,36 @@ describe('External Contact → Create or Update', () => {
 		expect(dingTalk.calls(CREATE)).toHaveLength(1);
 	});
 
+	it('a number taken since the list was read: the update keeps what the contact, looked up again, has', async () => {
+		dingTalk.script(LIST, ok({ results: [] }));
+		dingTalk.script(CREATE, errcode(60200));
+		const c2 = contact('c2', { title: 'Kept title', share_user_ids: ['u-7'] });
+		directory.contacts.set('c2', c2);
+		await upsert([person('Taken meanwhile', String(c2.mobile))]);
+		expect(sent(UPDATE)).toEqual([
+			{ user_id: 'c2', name: 'Taken meanwhile', follower_user_id: 'owner-1', label_ids: [1], title: 'Kept title', share_user_ids: ['u-7'] },
+		]);
+	});
+
+	it('an update whose answer was lost: the next row of the number merges from what that update sent', async () => {
+		directory.contacts.set('c1', contact('c1', { title: 'Listed title' }));
+		const c1 = directory.contacts.get('c1')!;
+		dingTalk.script(UPDATE, { networkError: 'ECONNRESET' });
+		const titles = ['Sheet title', ''];
+		const output = await upsert([person('Lost', String(c1.mobile)), person('After', String(c1.mobile))], {
+			additionalFields: (index: number) => ({ title: titles[index] }),
+			options: { maxRetries: 0 },
+		});
+		expect(json(output).map((item) => item.action ?? item.error)).toEqual([
+			'Could not reach https://dingtalk.invalid: the connection broke off',
+			'updated',
+		]);
+		expect(sent(UPDATE).map((update) => [update.name, update.title])).toEqual([
+			['Lost', 'Sheet title'],
+			['After', 'Sheet title'],
+		]);
+	});
+
 	it('taken (22005) but not found when looked up again: the row fails with the advice, and so do later rows of the number', async () => {
 		dingTalk.script(CREATE, errcode(22005));
 		dingTalk.on(LIST, () => ok({ results: [] }));

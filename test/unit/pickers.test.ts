@@ -6,15 +6,16 @@ import type { IDataObject, INodeListSearchResult } from 'n8n-workflow';
 
 import { DingTalkApi } from '../../credentials/DingTalkApi.credentials';
 import { DingTalk } from '../../nodes/DingTalk/DingTalk.node';
-import { listAllUsers, listDepartments, listUsersPage, matchesFilter, ROOT_DEPARTMENT_ID } from '../../nodes/DingTalk/methods/directory';
+import { listAllUsers, listDepartments, listUsersPage, matchesFilter, ROOT_DEPARTMENT_ID } from '../../nodes/DingTalk/directory/lists';
 import { listSearch } from '../../nodes/DingTalk/methods/listSearch';
 import { loadOptions } from '../../nodes/DingTalk/methods/loadOptions';
 import { appSessions } from '../../nodes/DingTalk/transport/appSession';
 import { DingTalkClient } from '../../nodes/DingTalk/transport/client';
 import { encodeForm } from '../../nodes/DingTalk/transport/form';
+import { TOKEN_ONLY, tokenFingerprint } from '../../nodes/DingTalk/transport/tokenRequest';
 import type { Directory } from './directory';
 import { contact, emptyDirectory, serve } from './directory';
-import { BASE_URL, fakeContext, FakeDingTalk, ok, settle, useFakeClock } from './fakes';
+import { BASE_URL, fakeContext, FakeDingTalk, ok, rejection, settle, useFakeClock } from './fakes';
 
 const LISTSUB = '/topapi/v2/department/listsub';
 const LISTSIMPLE = '/topapi/user/listsimple';
@@ -122,16 +123,30 @@ describe('users', () => {
 		expect(await settle(listUsersPage(client(), 111, 200))).toEqual({ users: users('sh', 230).slice(200), nextCursor: undefined });
 	});
 
-	it('a page without has_more, without a usable cursor, or without a list', async () => {
+	it('a page without has_more or without a usable cursor is the last; a page without its list is a failed call', async () => {
 		dingTalk.script(
 			LISTSIMPLE,
 			ok({ result: { has_more: true, next_cursor: 'x', list: [{ userid: 'u1' }] } }),
+			ok({ result: { has_more: false, next_cursor: 5, list: [] } }),
 			ok({ result: { has_more: false, next_cursor: 5 } }),
 			ok(),
 		);
 		expect(await settle(listUsersPage(client(), 1, 0))).toEqual({ users: [{ userid: 'u1', name: 'u1' }], nextCursor: undefined });
 		expect(await settle(listUsersPage(client(), 1, 0))).toEqual({ users: [], nextCursor: undefined });
-		expect(await settle(listUsersPage(client(), 1, 0))).toEqual({ users: [], nextCursor: undefined });
+		// read as "no users", such an answer would make every owner look unknown
+		for (let answer = 0; answer < 2; answer++) {
+			const failure = await settle(rejection(listUsersPage(client(), 1, 0)));
+			expect(failure.name).toBe('IncompleteAnswerError');
+			expect(failure.message).toBe(
+				'DingTalk answered /topapi/user/listsimple without "result.list" (the users of a department) (errcode 0, but the answer holds no data). Nothing was decided from it; run the workflow again.',
+			);
+		}
+	});
+
+	it('a sub-department answer without its list is a failed call, not a department without children', async () => {
+		dingTalk.script(LISTSUB, ok({ result: [dept(10, 'Sales', 1)] }), ok({}));
+		const failure = await settle(rejection(listDepartments(client())));
+		expect(failure.message).toMatch(/^DingTalk answered \/topapi\/v2\/department\/listsub without "result"/);
 	});
 
 	it('everyone once, paging through each department', async () => {
@@ -272,24 +287,34 @@ describe('matchesFilter', () => {
 describe('the credential', () => {
 	const credential = new DingTalkApi();
 
-	it('authenticate adds the token to the query string, keeping what is there', async () => {
-		const options = await credential.authenticate(
-			{ accessToken: 'stored-token', accessTokenExpiresAt: Date.now() + 60_000 },
-			{ url: `${BASE_URL}/x`, qs: { a: 1 } },
-		);
+	const app = { baseUrl: BASE_URL, appKey: 'k', appSecret: 'secret-xyz-123' };
+
+	it('authenticate adds the token fetched with these settings to the query string, keeping what is there', async () => {
+		const saved = { ...app, accessToken: 'stored-token', accessTokenFor: tokenFingerprint(app) };
+		const options = await credential.authenticate({ ...saved, accessTokenExpiresAt: Date.now() + 60_000 }, { url: `${BASE_URL}/x`, qs: { a: 1 } });
 		expect(options).toEqual({ url: `${BASE_URL}/x`, qs: { a: 1, access_token: 'stored-token' } });
-		expect(await credential.authenticate({ accessToken: 'stored-token' }, { url: 'u' })).toEqual({ url: 'u', qs: { access_token: 'stored-token' } });
+		expect(await credential.authenticate(saved, { url: 'u' })).toEqual({ url: 'u', qs: { access_token: 'stored-token' } });
 	});
 
-	it('authenticate renews a token past its expiry with fetch', async () => {
-		const fetch = jest.spyOn(globalThis, 'fetch').mockResolvedValue(new Response('{"errcode":0,"access_token":"fetched","expires_in":7200}', { status: 200 }));
-		const options = await credential.authenticate(
-			{ baseUrl: BASE_URL, appKey: `key-${Math.random()}`, appSecret: 'secret-xyz-123', accessToken: 'old', accessTokenExpiresAt: Date.now() - 1 },
-			{ url: 'u' },
-		);
-		expect(options.qs).toEqual({ access_token: 'fetched' });
-		expect(String(fetch.mock.calls[0][0])).toMatch(/^https:\/\/dingtalk\.invalid\/gettoken\?appkey=key-.*&appsecret=secret-xyz-123$/);
-		fetch.mockRestore();
+	it('review item 7: authenticate sends nothing with a token it may not send, and tells n8n to renew it (HTTP 401)', async () => {
+		const fetch = jest.spyOn(globalThis, 'fetch');
+		const fresh = Date.now() + 60_000;
+		for (const saved of [
+			{ ...app, accessToken: 'old', accessTokenExpiresAt: Date.now() - 1, accessTokenFor: tokenFingerprint(app) },
+			{ ...app, accessToken: 'other-app', accessTokenExpiresAt: fresh, accessTokenFor: tokenFingerprint({ ...app, appKey: 'other' }) },
+			{ ...app, accessToken: 'other-host', accessTokenExpiresAt: fresh, accessTokenFor: tokenFingerprint({ ...app, baseUrl: 'https://oapi.dingtalk.io' }) },
+			{ ...app, accessToken: 'older-version', accessTokenExpiresAt: fresh },
+			{ ...app, accessToken: '', accessTokenFor: tokenFingerprint(app) },
+		]) {
+			const error = await rejection(credential.authenticate(saved, { url: 'u' }));
+			expect(error).toMatchObject({ name: 'StoredTokenUnusableError', response: { status: 401 } });
+		}
+		expect(fetch).not.toHaveBeenCalled();
+	});
+
+	it('a request marked as token-only is stopped by authenticate: the token is in hand, nothing is sent', async () => {
+		const error = await rejection(credential.authenticate({ ...app, accessToken: 't', accessTokenFor: tokenFingerprint(app) }, { url: 'u', [TOKEN_ONLY]: true } as never));
+		expect(error.name).toBe('TokenInHand');
 	});
 
 	it('preAuthentication fetches a token through n8n and returns it with its expiry', async () => {
@@ -301,7 +326,11 @@ describe('the credential', () => {
 			},
 		};
 		const fields = await credential.preAuthentication.call({ helpers } as never, { baseUrl: BASE_URL, appKey: 'k', appSecret: 's' });
-		expect(fields).toEqual({ accessToken: 'pre-auth', accessTokenExpiresAt: Date.now() + 6_900_000 });
+		expect(fields).toEqual({
+			accessToken: 'pre-auth',
+			accessTokenExpiresAt: Date.now() + 6_900_000,
+			accessTokenFor: tokenFingerprint({ baseUrl: BASE_URL, appKey: 'k', appSecret: 's' }),
+		});
 		expect(requests[0]).toMatchObject({
 			method: 'GET',
 			url: `${BASE_URL}/gettoken`,

@@ -3,14 +3,16 @@ import {
 	credentialRedactor,
 	credentialTestRules,
 	CredentialRejectedError,
-	freshToken,
 	isTokenFresh,
 	requestAccessToken,
+	sharedTokenRequest,
+	tokenFingerprint,
 	tokenOf,
 	TokenRequestError,
+	usableToken,
 } from '../../nodes/DingTalk/transport/tokenRequest';
 import type { HttpGet } from '../../nodes/DingTalk/transport/tokenRequest';
-import { rejection, useFakeClock } from './fakes';
+import { rejection } from './fakes';
 
 const NOW = 1_700_000_000_000;
 const credentials = { baseUrl: 'https://dingtalk.invalid/', appKey: 'key-1', appSecret: 'secret-123456', accessToken: '' };
@@ -34,6 +36,7 @@ describe('requestAccessToken', () => {
 		expect(await requestAccessToken(get, credentials, () => NOW)).toEqual({
 			accessToken: 'tok-1',
 			accessTokenExpiresAt: NOW + 7_200_000 - 300_000,
+			accessTokenFor: tokenFingerprint(credentials),
 		});
 		expect(asked).toEqual([{ url: 'https://dingtalk.invalid/gettoken', query: { appkey: 'key-1', appsecret: 'secret-123456' }, timeoutMs: 30_000 }]);
 	});
@@ -42,10 +45,11 @@ describe('requestAccessToken', () => {
 		expect(await requestAccessToken(gettoken('{"errcode":"0","access_token":"t","expires_in":"400"}').get, credentials, () => NOW)).toEqual({
 			accessToken: 't',
 			accessTokenExpiresAt: NOW + 300_000,
+			accessTokenFor: tokenFingerprint(credentials),
 		});
 		for (const expires of ['', ',"expires_in":0', ',"expires_in":-5', ',"expires_in":"soon"']) {
 			const { get } = gettoken(`{"errcode":0,"access_token":"t"${expires}}`);
-			expect(await requestAccessToken(get, credentials, () => NOW)).toEqual({ accessToken: 't', accessTokenExpiresAt: '' });
+			expect(await requestAccessToken(get, credentials, () => NOW)).toMatchObject({ accessToken: 't', accessTokenExpiresAt: '' });
 		}
 	});
 
@@ -144,41 +148,54 @@ describe('the stored token', () => {
 	});
 });
 
-describe('freshToken (the HTTP Request node path)', () => {
-	it('a fresh stored token is used as it is', async () => {
-		const { get, asked } = gettoken('{}');
-		expect(await freshToken({ ...credentials, accessToken: 'stored', accessTokenExpiresAt: Date.now() + 60_000 }, get)).toBe('stored');
-		expect(asked).toHaveLength(0);
+describe('review item 7: the settings a token was fetched with', () => {
+	const app = { baseUrl: 'https://dingtalk.invalid', appKey: 'key-1', appSecret: 'secret-123456' };
+
+	it('the fingerprint changes with the Base URL, the App Key and the App Secret, and never holds the secret', () => {
+		const fingerprint = tokenFingerprint(app);
+		expect(fingerprint).toMatch(/^v1:[0-9a-f]{64}$/);
+		expect(fingerprint).not.toContain('secret-123456');
+		// the Base URL as the node reads it: trailing slashes and spaces do not count
+		expect(tokenFingerprint({ ...app, baseUrl: ' https://dingtalk.invalid// ' })).toBe(fingerprint);
+		expect(tokenFingerprint({ ...app, baseUrl: '' })).toBe(tokenFingerprint({ ...app, baseUrl: 'https://oapi.dingtalk.com' }));
+		for (const other of [{ baseUrl: 'https://oapi.dingtalk.io' }, { appKey: 'key-2' }, { appSecret: 'secret-654321' }]) {
+			expect(tokenFingerprint({ ...app, ...other })).not.toBe(fingerprint);
+		}
 	});
 
-	it('an expired one is renewed once per app, and again when the renewed one expires or the secret changes', async () => {
-		const app = { ...credentials, appKey: `key-${Math.random()}`, accessToken: 'old', accessTokenExpiresAt: Date.now() - 1 };
-		const first = gettoken('{"errcode":0,"access_token":"renewed-1","expires_in":7200}');
-		expect(await freshToken(app, first.get)).toBe('renewed-1');
-		expect(await freshToken(app, first.get)).toBe('renewed-1');
+	it('a saved token is usable only when fresh and fetched with the same settings; one without a fingerprint never', () => {
+		const saved = { ...app, accessToken: 't', accessTokenExpiresAt: NOW + 1, accessTokenFor: tokenFingerprint(app) };
+		expect(usableToken(saved, NOW)).toBe('t');
+		expect(usableToken({ ...saved, accessTokenExpiresAt: NOW }, NOW)).toBe('');
+		expect(usableToken({ ...saved, appSecret: 'changed' }, NOW)).toBe('');
+		expect(usableToken({ ...saved, baseUrl: 'https://elsewhere.invalid' }, NOW)).toBe('');
+		expect(usableToken({ ...saved, accessTokenFor: '' }, NOW)).toBe('');
+		expect(usableToken({ ...app, accessToken: 't' }, NOW)).toBe('');
+	});
+
+	it('a token request answers with the fingerprint of the settings that asked', async () => {
+		const fields = await requestAccessToken(gettoken('{"errcode":0,"access_token":"x","expires_in":7200}').get, app, () => NOW);
+		expect(fields.accessTokenFor).toBe(tokenFingerprint(app));
+	});
+});
+
+describe('sharedTokenRequest (requests that find the token stale at once)', () => {
+	it('share one /gettoken per app while it is under way; the next one asks again', async () => {
+		const app = { ...credentials, appKey: `key-${Math.random()}` };
+		const first = gettoken('{"errcode":0,"access_token":"shared","expires_in":7200}');
+		const tokens = await Promise.all([sharedTokenRequest(first.get, app), sharedTokenRequest(first.get, app)]);
+		expect(tokens.map((fields) => fields.accessToken)).toEqual(['shared', 'shared']);
 		expect(first.asked).toHaveLength(1);
-
-		const second = gettoken('{"errcode":0,"access_token":"renewed-2","expires_in":7200}');
-		expect(await freshToken({ ...app, appSecret: 'another-secret' }, second.get)).toBe('renewed-2');
-		expect(second.asked).toHaveLength(1);
-
-		// a renewal that brought a token already past its time is not reused
-		useFakeClock();
-		const stale = { ...app, appKey: `key-${Math.random()}`, accessTokenExpiresAt: Date.now() - 1 };
-		const shortLived = gettoken('{"errcode":0,"access_token":"short","expires_in":1}');
-		expect(await freshToken(stale, shortLived.get)).toBe('short');
-		jest.setSystemTime(Date.now() + 749);
-		expect(await freshToken(stale, shortLived.get)).toBe('short');
-		jest.setSystemTime(Date.now() + 1);
-		const third = gettoken('{"errcode":0,"access_token":"renewed-3","expires_in":7200}');
-		expect(await freshToken(stale, third.get)).toBe('renewed-3');
-		jest.useRealTimers();
+		const other = gettoken('{"errcode":0,"access_token":"other","expires_in":7200}');
+		expect((await sharedTokenRequest(other.get, { ...app, appSecret: 'another-secret' })).accessToken).toBe('other');
+		const again = gettoken('{"errcode":0,"access_token":"again","expires_in":7200}');
+		expect((await sharedTokenRequest(again.get, app)).accessToken).toBe('again');
 	});
 
-	it('a renewal that failed is tried again by the next request', async () => {
-		const app = { ...credentials, appKey: `key-${Math.random()}`, accessToken: '' };
-		await expect(freshToken(app, gettoken(new Error('offline')).get)).rejects.toThrow(/Could not get an access token/);
-		expect(await freshToken(app, gettoken('{"errcode":0,"access_token":"later","expires_in":7200}').get)).toBe('later');
+	it('a request that failed is tried again by the next one', async () => {
+		const app = { ...credentials, appKey: `key-${Math.random()}` };
+		await expect(sharedTokenRequest(gettoken(new Error('offline')).get, app)).rejects.toThrow(/Could not get an access token/);
+		expect((await sharedTokenRequest(gettoken('{"errcode":0,"access_token":"later","expires_in":7200}').get, app)).accessToken).toBe('later');
 	});
 });
 

@@ -195,7 +195,6 @@ describe('polls compare the list with the previous one', () => {
 			[['added'], ['added']],
 			[['updated'], ['updated']],
 			[['removed'], ['removed']],
-			[[], []],
 		];
 		for (const [chosen, expected] of cases) {
 			resetList();
@@ -390,11 +389,11 @@ describe('filters', () => {
 		]);
 	});
 
-	it('labels that are not ids fail the poll, naming the field, before anything is sent', async () => {
+	it('labels that are neither ids nor names fail the poll, naming the field, before anything is sent', async () => {
 		addContacts(1);
-		const error = await rejection(trigger({ parameters: { filters: { labelIds: 'vip' } } }).poll());
-		expect(error.message).toMatch(/^"Labels" /);
-		expect(error.description).toBe('Pick labels from the list, or give label IDs such as "101, 201".');
+		const error = await rejection(trigger({ parameters: { filters: { labelIds: [{ id: 1 }] } } }).poll());
+		expect(error.message).toBe('"Labels" {"id":1} is not an id');
+		expect(error.description).toBe('Pick labels from the list, or give label names or IDs such as "VIP, 201".');
 		expect(pageCount()).toBe(0);
 	});
 

@@ -6,7 +6,9 @@
 import * as values from '../../nodes/DingTalk/helpers/values';
 import { thrown } from './fakes';
 
-const { InvalidValueError, MAX_IDS_PER_LIST, parseMobile, parseNumericIdList, parseSingleId, parseStateCode, parseStringIdList, parseText } = values;
+const { InvalidValueError, MAX_IDS_PER_LIST, parseNumericIdList, parseSingleId, parseStateCode, parseStringIdList, parseText, splitMobile } = values;
+/** The number part of a mobile number (its country code apart). */
+const parseMobile = (value: unknown) => splitMobile(value).mobile;
 
 /** The message `parse(value)` fails with, or 'accepted'. */
 const messageOf = (parse: (value: unknown) => unknown, value: unknown): string => thrown(() => parse(value))?.message ?? 'accepted';
@@ -105,11 +107,11 @@ describe('mobile numbers and country codes', () => {
 	])('mobile %p', (value, expected) => expect(parseMobile(value)).toBe(expected));
 
 	it.each<[unknown, string]>([
-		['1234', '"1234" is not a mobile number (digits only, without the country code)'],
-		['1'.repeat(21), `"${'1'.repeat(21)}" is not a mobile number (digits only, without the country code)`],
-		['a13800138000', '"a13800138000" is not a mobile number (digits only, without the country code)'],
-		['13800138000a', '"13800138000a" is not a mobile number (digits only, without the country code)'],
-		['+8613800138000', '"+8613800138000" is not a mobile number (digits only, without the country code)'],
+		['1234', '"1234" is not a mobile number (such as 13800000001 or +86 138 0000 0001)'],
+		['1'.repeat(21), `"${'1'.repeat(21)}" is not a mobile number (such as 13800000001 or +86 138 0000 0001)`],
+		['a13800138000', '"a13800138000" is not a mobile number (such as 13800000001 or +86 138 0000 0001)'],
+		['13800138000a', '"13800138000a" is not a mobile number (such as 13800000001 or +86 138 0000 0001)'],
+		['+86 1234', '"+86 1234" is not a mobile number (such as 13800000001 or +86 138 0000 0001)'],
 		[null, 'is empty'],
 		[{}, '{} is not text'],
 	])('mobile %p is refused', (value, message) => expect(messageOf(parseMobile, value)).toBe(message));

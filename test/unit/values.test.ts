@@ -1,11 +1,13 @@
 import {
+	comparableMobile,
 	InvalidValueError,
-	parseMobile,
+	parseMobileToFind,
 	parseNumericIdList,
 	parseSingleId,
 	parseStateCode,
 	parseStringIdList,
 	parseText,
+	splitMobile,
 } from '../../nodes/DingTalk/helpers/values';
 
 describe('parseNumericIdList (label and department ids)', () => {
@@ -85,16 +87,42 @@ describe('single values', () => {
 		expect(() => parseText({ a: 1 })).toThrow('is not text');
 	});
 
-	it('parseMobile keeps digits and strips the separators people type', () => {
-		expect(parseMobile('138-0013 8000')).toBe('13800138000');
-		expect(parseMobile(13800138000)).toBe('13800138000');
-		expect(() => parseMobile('+86 138')).toThrow('is not a mobile number');
-		expect(() => parseMobile('')).toThrow('is empty');
+	it('splitMobile keeps digits, strips the separators people type, and sets a country code in front apart', () => {
+		expect(splitMobile('138-0013 8000')).toEqual({ stateCode: '', mobile: '13800138000' });
+		expect(splitMobile(13800138000)).toEqual({ stateCode: '', mobile: '13800138000' });
+		expect(splitMobile('+86 138 0013 8000')).toEqual({ stateCode: '86', mobile: '13800138000' });
+		expect(() => splitMobile('+86 138')).toThrow('is not a mobile number');
+		expect(() => splitMobile('')).toThrow('is empty');
 	});
 
 	it('parseStateCode accepts 86, "+86" and "86"', () => {
 		expect(parseStateCode(86)).toBe('86');
 		expect(parseStateCode('+86')).toBe('86');
 		expect(() => parseStateCode('China')).toThrow('is not a country calling code');
+	});
+});
+
+describe('mobile numbers to look for', () => {
+	it.each([
+		['+86 138-0013-8000', '13800138000'],
+		['0086 13800138000', '13800138000'],
+		['8613800138000', '13800138000'],
+		['(86) 138 0013 8000', '13800138000'],
+		['13800138000', '13800138000'],
+		// not a Chinese mobile after the 86: kept whole
+		['86 612345678', '86612345678'],
+		['+1 415-555-0100', '14155550100'],
+	])('comparableMobile(%s) = %s', (given, expected) => {
+		expect(comparableMobile(given)).toBe(expected);
+	});
+
+	it('parseMobileToFind: empty is no number; letters or too few digits are refused', () => {
+		expect(parseMobileToFind('')).toBe('');
+		expect(parseMobileToFind(undefined)).toBe('');
+		expect(parseMobileToFind(13800138000)).toBe('13800138000');
+		expect(parseMobileToFind(' +86 138.0013.8000 ')).toBe('13800138000');
+		expect(() => parseMobileToFind('call me')).toThrow(new InvalidValueError('"call me" is not a phone number (digits, with "+", spaces or dashes if you like)'));
+		expect(() => parseMobileToFind('1234')).toThrow(InvalidValueError);
+		expect(() => parseMobileToFind('138 0013 800x')).toThrow(InvalidValueError);
 	});
 });

@@ -94,6 +94,52 @@ export function parseNumericIdList(value: unknown): number[] {
 	return unique;
 }
 
+/**
+ * Labels and departments as people write them: each entry a whole number (an id) or a name ("VIP",
+ * "Group / Label", "Sales / East"), mixed freely, as text ("VIP, 102"), a JSON array or a list.
+ * Names are resolved against DingTalk's lists later (directory/resolve.ts).
+ */
+export function parseIdsOrNames(value: unknown): Array<number | string> {
+	return splitIdList(value).map((text) => {
+		const id = Number(text);
+		return /^\d+(\.0+)?$/.test(text) && Number.isSafeInteger(id) && id > 0 ? id : text;
+	});
+}
+
+/**
+ * An entry of a user list that is a mobile number rather than a user id: only one written with
+ * its "+" country code ("+86 138 0000 0001"). DingTalk user ids never hold "+", while a bare
+ * 11-digit number may well be a user id, so nothing else is taken for a mobile number.
+ */
+export function isMobileEntry(text: string): boolean {
+	return /^\+\s*\d/.test(text.trim());
+}
+
+/**
+ * An employee's mobile number as DingTalk's getbymobile looks it up: spaces, dashes, dots and
+ * brackets go; a Chinese country code (+86, 0086, or 86 before 11 digits) goes too; another
+ * country code is kept as "+CC-number".
+ */
+export function parseEmployeeMobile(value: unknown): string {
+	const given = typeof value === 'number' || typeof value === 'bigint' ? idFromNumber(value) : value;
+	const text = parseRequiredText(given);
+	const compact = text.replace(/[\s\-.()（）]/g, '');
+	const match = /^(?:\+|00)?(\d+)$/.exec(compact);
+	if (!match || match[1].length < 5 || match[1].length > 20) {
+		throw new InvalidValueError(`${describeForMessage(text)} is not a mobile number`);
+	}
+	const digits = match[1];
+	const international = compact.startsWith('+') || compact.startsWith('00');
+	if (digits.startsWith('86') && digits.length === 13 && (international || digits[2] === '1')) return digits.slice(2);
+	if (!international) return digits;
+	// another country: its code is 1 to 3 digits, written apart from the number ("+852 9123 4567")
+	const countryCode = /^\+?\s*(?:00)?(\d{1,3})[\s\-.()]/.exec(text)?.[1];
+	if (!countryCode) {
+		throw new InvalidValueError(`${describeForMessage(text)} is not a mobile number: write the country code apart, e.g. "+852 9123 4567"`);
+	}
+	return `+${countryCode}-${digits.slice(countryCode.length)}`;
+}
+
 /** User ids: strings (DingTalk user ids may contain letters, digits, "-" and "_"). */
 export function parseStringIdList(value: unknown): string[] {
 	const ids = splitIdList(value);
@@ -131,16 +177,6 @@ export function parseRequiredText(value: unknown): string {
 	return text;
 }
 
-/** A mobile number: digits only (spaces and dashes as people type them are removed). */
-export function parseMobile(value: unknown): string {
-	const given = typeof value === 'number' || typeof value === 'bigint' ? idFromNumber(value) : value;
-	const digits = parseRequiredText(given).replace(/[\s-]/g, '');
-	if (!/^\d{5,20}$/.test(digits)) {
-		throw new InvalidValueError(`${describeForMessage(value)} is not a mobile number (digits only, without the country code)`);
-	}
-	return digits;
-}
-
 /** A country calling code such as "86", "+86" or 86. */
 export function parseStateCode(value: unknown): string {
 	const given = typeof value === 'number' || typeof value === 'bigint' ? idFromNumber(value) : value;
@@ -149,4 +185,104 @@ export function parseStateCode(value: unknown): string {
 		throw new InvalidValueError(`${describeForMessage(value)} is not a country calling code (such as 86)`);
 	}
 	return code;
+}
+
+/**
+ * The two-digit country calling codes of ITU-T E.164. Calling codes form a prefix code: 1 and 7 are
+ * the one-digit ones, these the two-digit ones, and every other code has three digits. So the code
+ * at the start of "+8613800000001" is found without separators and without guessing.
+ */
+const TWO_DIGIT_CALLING_CODES = new Set([
+	'20', '27', '30', '31', '32', '33', '34', '36', '39', '40', '41', '43', '44', '45', '46', '47', '48', '49',
+	'51', '52', '53', '54', '55', '56', '57', '58', '60', '61', '62', '63', '64', '65', '66', '81', '82', '84',
+	'86', '90', '91', '92', '93', '94', '95', '98',
+]);
+
+function callingCodeLength(digits: string): number {
+	if (digits.startsWith('1') || digits.startsWith('7')) return 1;
+	return TWO_DIGIT_CALLING_CODES.has(digits.slice(0, 2)) ? 2 : 3;
+}
+
+/** What people put between digits: spaces (no-break and full-width too), dashes, dots, brackets. */
+const MOBILE_SEPARATORS = /[\s\u00a0\u3000\-‐‑–—－.()（）]/g;
+
+/** A mobile number split into its country code ('' when it has none) and the number itself. */
+export interface PhoneNumber {
+	stateCode: string;
+	mobile: string;
+}
+
+/**
+ * A mobile number as sheets hold it: "13800000001", "138-0000 0001", or with its country code in
+ * front, after "+" or "00": "+86 138 0000 0001", "+86-13800000001", "008613800000001",
+ * "(+86) 138-0000-0001", "+44 (0)7700 900123". A number without "+" or "00" has no country code:
+ * "8613800000001" is taken as it stands.
+ */
+export function splitMobile(value: unknown): PhoneNumber {
+	const given = typeof value === 'number' || typeof value === 'bigint' ? idFromNumber(value) : value;
+	const text = parseRequiredText(given);
+	const refuse = () =>
+		new InvalidValueError(`${describeForMessage(value)} is not a mobile number (such as 13800000001 or +86 138 0000 0001)`);
+	// "(0)", the trunk prefix some write after the country code, is not dialled from abroad
+	const compact = text.replace(/^＋/, '+').replace(/\(0\)/, '').replace(MOBILE_SEPARATORS, '');
+	const international = /^(\+|00)(\d+)$/.exec(compact);
+	if (!international) return { stateCode: '', mobile: nationalNumber(compact, refuse) };
+	const digits = international[2];
+	const codeLength = callingCodeLength(digits);
+	return { stateCode: digits.slice(0, codeLength), mobile: nationalNumber(digits.slice(codeLength), refuse) };
+}
+
+function nationalNumber(digits: string, refuse: () => InvalidValueError): string {
+	if (!/^\d{5,20}$/.test(digits)) throw refuse();
+	return digits;
+}
+
+/** Country Code that may be left empty (the mobile numbers then carry theirs): '' when empty. */
+export function parseOptionalStateCode(value: unknown): string {
+	if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) return '';
+	return parseStateCode(value);
+}
+
+/**
+ * The Mobile field read together with the Country Code field (already parsed, '' when empty): the
+ * country code written in the number wins when Country Code is empty or the same; one that
+ * disagrees with Country Code is refused rather than guessed.
+ */
+export function parseMobileWithStateCode(value: unknown, stateCode: string): PhoneNumber {
+	const phone = splitMobile(value);
+	if (phone.stateCode === '') {
+		if (stateCode === '') {
+			throw new InvalidValueError(
+				`${describeForMessage(value)} has no country code and "Country Code" is empty: set Country Code (such as 86) or write the number with it (such as +86 138 0000 0001)`,
+			);
+		}
+		return { stateCode, mobile: phone.mobile };
+	}
+	if (stateCode !== '' && stateCode !== phone.stateCode) {
+		throw new InvalidValueError(
+			`${describeForMessage(value)} has the country code ${phone.stateCode}, but "Country Code" is ${stateCode}: leave Country Code empty to take it from the number, or make them agree`,
+		);
+	}
+	return phone;
+}
+
+/**
+ * A phone number reduced for comparison: its digits only, and a Chinese mobile written with its
+ * country code (86…, 0086…, +86 …) reduced to its 11 digits. "+86 138-0013-8000" and
+ * "13800138000" compare equal.
+ */
+export function comparableMobile(value: unknown): string {
+	const digits = String(value ?? '').replace(/\D/g, '');
+	return digits.replace(/^(?:0086|86)(?=1\d{10}$)/, '');
+}
+
+/** A phone number to look for: as people write it (+, spaces, dashes, brackets); empty is none. */
+export function parseMobileToFind(value: unknown): string {
+	const text = parseText(typeof value === 'number' || typeof value === 'bigint' ? idFromNumber(value) : value);
+	if (text === '') return '';
+	const digits = comparableMobile(text);
+	if (!/^[\d\s+()\-.]+$/.test(text) || digits.length < 5) {
+		throw new InvalidValueError(`${describeForMessage(value)} is not a phone number (digits, with "+", spaces or dashes if you like)`);
+	}
+	return digits;
 }

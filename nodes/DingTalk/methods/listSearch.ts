@@ -3,7 +3,7 @@ import type { ILoadOptionsFunctions, INodeListSearchItems, INodeListSearchResult
 import { DEFAULT_RUN_OPTIONS } from '../actions/runOptions';
 import { DingTalkClient } from '../transport/client';
 import { listPage, PAGE_SIZE } from '../transport/listing';
-import { listDepartments, listUsersPage, matchesFilter } from './directory';
+import { listDepartments, listUsersPage, matchesFilter } from '../directory/lists';
 
 /**
  * How many DingTalk pages one editor request may read while filtering, so that a search in a large

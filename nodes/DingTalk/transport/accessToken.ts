@@ -1,30 +1,42 @@
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
-import type { AppSession } from './appSession';
+import type { AppSession, TokenFetch } from './appSession';
+import { findNamedError } from './errorDetails';
 import { untilAborted } from './http';
-import { isTokenFresh, tokenOf } from './tokenRequest';
+import { isTokenFresh, tokenOf, usableToken } from './tokenRequest';
 import { throwIfStopped } from './wait';
+
+/**
+ * Gets a token into `credentials` (a copy with an empty token) through n8n, which runs the
+ * credential's preAuthentication and saves the token for later runs and other workers. Sends
+ * nothing but /gettoken.
+ */
+export type FetchToken = (credentials: ICredentialDataDecryptedObject) => Promise<void>;
 
 /**
  * Chooses the access token for each call of one run, and gets a new one when there is none.
  *
- * The token lives in the credential's hidden, expirable `accessToken`: n8n runs the credential's
- * preAuthentication when it is empty and saves what it returns, so later runs (and other workers)
- * reuse it. n8n renews it by itself only after HTTP 401, which DingTalk never sends; so when a call
- * reports the token bad, or it is past its expiry, the keeper hands n8n the credential with an empty
- * token and n8n fetches and saves a new one.
+ * The token lives in the credential's hidden, expirable `accessToken`, with `accessTokenFor`
+ * naming the settings that fetched it: n8n runs the credential's preAuthentication when the token
+ * is empty and saves what it returns, so later runs (and other workers) reuse it. n8n renews it by
+ * itself only after HTTP 401, which DingTalk never sends; so when a call reports the token bad, or
+ * it is past its expiry or was fetched with other settings, the keeper has n8n fetch a new one.
  *
- * One fetch at a time per app (see AppSession): the other calls, of this run or of other
- * executions, wait for it and then use the token it brought.
+ * Getting the token is its own step, before the call: the call then goes out with its own deadline,
+ * and the calls that waited for the token (of this run or of other executions of the app, see
+ * AppSession) go out as soon as it is in hand. One fetch at a time per app.
  */
 export class AccessTokenKeeper {
 	/** a rejection of the app key or secret: every later call of the run fails with it */
 	private credentialError?: Error;
+	/** a token has been retired for a permission error in this run (it is done once a run) */
+	private retiredForPermission = false;
 
 	constructor(
 		private readonly session: AppSession,
 		/** this run's credential data; the newest token is written back into it */
 		private readonly credentials: ICredentialDataDecryptedObject,
+		private readonly fetchToken: FetchToken,
 		private readonly stop?: AbortSignal,
 	) {}
 
@@ -34,28 +46,26 @@ export class AccessTokenKeeper {
 		if (session.token && isTokenFresh({ accessToken: session.token, accessTokenExpiresAt: session.tokenExpiresAt })) {
 			return session.token;
 		}
-		const stored = tokenOf(this.credentials);
-		return stored && !session.isRetired(stored) && isTokenFresh(this.credentials) ? stored : '';
+		const stored = usableToken(this.credentials);
+		return stored && !session.isRetired(stored) ? stored : '';
 	}
 
 	/**
-	 * Runs `send` with credential data holding the token to use ('' for "fetch one on the way"), and
-	 * returns the token it used, so that a token error can retire exactly that one.
+	 * The token to send, fetched first when there is none. Waiting for it ends when `deadline` or the
+	 * execution's stop fires (the fetch itself goes on, for the calls after). Throws what the fetch
+	 * threw (CredentialRejectedError, TokenRequestError), ExecutionStoppedError, or an abort.
 	 */
-	async withToken<T>(
-		send: (credentials: ICredentialDataDecryptedObject, token: string) => Promise<T>,
-	): Promise<{ result: T; token: string }> {
-		// each pass sends, or waits for a fetch that another call started; fetches end (they time out)
+	async token(deadline: AbortSignal): Promise<string> {
+		const until = this.stop ? AbortSignal.any([deadline, this.stop]) : deadline;
+		// each pass returns, throws, or waits for a fetch; fetches end (they time out)
 		for (let pass = 0; pass < 100; pass++) {
 			throwIfStopped(this.stop);
 			if (this.credentialError) throw this.credentialError;
-			if (this.session.fetching) {
-				await (this.stop ? untilAborted(this.session.fetching, this.stop).catch(() => undefined) : this.session.fetching);
-				continue;
-			}
 			const token = this.current();
-			if (token) return { result: await send({ ...this.credentials, accessToken: token }, token), token };
-			return await this.sendFetchingToken(send);
+			if (token) return token;
+			this.session.fetching ??= this.fetch();
+			const fetched = await untilAborted(this.session.fetching, until);
+			if (fetched.error) throw this.noteFailure(fetched.error);
 		}
 		throw new Error('Could not obtain a DingTalk access token');
 	}
@@ -65,34 +75,48 @@ export class AccessTokenKeeper {
 		this.session.retire(token);
 	}
 
-	private async sendFetchingToken<T>(
-		send: (credentials: ICredentialDataDecryptedObject, token: string) => Promise<T>,
-	): Promise<{ result: T; token: string }> {
-		let fetched!: () => void;
-		this.session.fetching = new Promise<void>((resolve) => (fetched = resolve));
-		// n8n's preAuthentication writes the new token into this object before the call goes out
-		const credentials: ICredentialDataDecryptedObject = { ...this.credentials, accessToken: '', accessTokenExpiresAt: '' };
-		const outcome = await send(credentials, '').then(
-			(result) => ({ ok: true as const, result }),
-			(error: Error) => ({ ok: false as const, error }),
-		);
-		this.session.fetching = undefined;
-		fetched();
-		if (outcome.ok) return { result: outcome.result, token: this.adopt(credentials) };
-		// `send` reports passing trouble as a result, and throws what retrying cannot mend, such as
-		// DingTalk refusing the app key or secret: later calls of the run fail with it at once
-		if (!tokenOf(credentials) && !this.stop?.aborted) this.credentialError = outcome.error;
-		throw outcome.error;
+	/**
+	 * DingTalk said the app lacks a permission. A token fetched before the permission was granted
+	 * keeps failing, so the token is retired and the next call or run fetches a new one; once a run,
+	 * so that a permission that is really missing costs one /gettoken, not one per item.
+	 */
+	retireAfterPermissionError(token: string): void {
+		if (this.retiredForPermission) return;
+		this.retiredForPermission = true;
+		this.session.retire(token);
 	}
 
-	private adopt(credentials: ICredentialDataDecryptedObject): string {
-		const token = tokenOf(credentials);
-		if (token) {
-			this.session.token = token;
-			this.session.tokenExpiresAt = Number(credentials.accessTokenExpiresAt) || '';
-			this.credentials.accessToken = token;
-			this.credentials.accessTokenExpiresAt = credentials.accessTokenExpiresAt;
+	/** DingTalk refusing the key or secret: later calls of the run fail with it at once. */
+	private noteFailure(error: Error): Error {
+		this.credentialError ??= findNamedError(error, 'CredentialRejectedError');
+		return error;
+	}
+
+	/** One fetch for the app; its outcome is shared by every call waiting for it. */
+	private async fetch(): Promise<TokenFetch> {
+		const { session } = this;
+		const credentials: ICredentialDataDecryptedObject = {
+			...this.credentials,
+			accessToken: '',
+			accessTokenExpiresAt: '',
+			accessTokenFor: '',
+		};
+		try {
+			await this.fetchToken(credentials);
+			const token = tokenOf(credentials);
+			if (!token) return { error: new Error('n8n did not hand over a DingTalk access token') };
+			session.token = token;
+			session.tokenExpiresAt = Number(credentials.accessTokenExpiresAt) || '';
+			Object.assign(this.credentials, {
+				accessToken: token,
+				accessTokenExpiresAt: credentials.accessTokenExpiresAt,
+				accessTokenFor: credentials.accessTokenFor,
+			});
+			return {};
+		} catch (error) {
+			return { error: this.noteFailure(error as Error) };
+		} finally {
+			session.fetching = undefined;
 		}
-		return token;
 	}
 }

@@ -8,8 +8,14 @@ import { AdaptiveRateLimiter } from './rateLimiter';
  * executions (webhook calls, overlapping schedules, pickers) use it at once.
  *
  * An app is its Base URL, App Key and App Secret (a credential with a wrong secret never gets a
- * token, so it shares nothing with the right one). Sessions idle for IDLE_MS are dropped.
+ * token, so it shares nothing with the right one). Sessions idle for IDLE_MS are dropped; a
+ * session with a call under way is never idle.
  */
+/** How a token fetch ended: the token is in the session, or `error` says why not. */
+export interface TokenFetch {
+	error?: Error;
+}
+
 export class AppSession {
 	/** one limiter per API (path) and configured rate */
 	private readonly limiters = new Map<string, AdaptiveRateLimiter>();
@@ -20,13 +26,35 @@ export class AppSession {
 	/** tokens DingTalk rejected; kept (a few) so they are not used again and are redacted */
 	private readonly retired: string[] = [];
 	/** a token fetch under way: other calls wait for it instead of fetching too */
-	fetching?: Promise<void>;
+	fetching?: Promise<TokenFetch>;
+	/** when a run last started or a call last ended (ms since 1970) */
 	lastUsedAt: number;
+	/** calls of the app under way: a session in use is never swept, however long they take */
+	private callsUnderWay = 0;
 	/** until when DingTalk asked this app to wait (ms since 1970) */
 	private pausedUntil = 0;
 
-	constructor(now: number) {
+	constructor(
+		now: number,
+		private readonly clock: () => number = () => Date.now(),
+	) {
 		this.lastUsedAt = now;
+	}
+
+	get inUse(): boolean {
+		return this.callsUnderWay > 0;
+	}
+
+	/** Holds the session for one call; the function returned lets it go (once). */
+	use(): () => void {
+		this.callsUnderWay++;
+		let released = false;
+		return () => {
+			if (released) return;
+			released = true;
+			this.callsUnderWay--;
+			this.lastUsedAt = this.clock();
+		};
 	}
 
 	limiter(path: string, requestsPerSecond: number): AdaptiveRateLimiter {
@@ -74,7 +102,7 @@ export const IDLE_MS = 10 * 60 * 1000;
 export class AppSessions {
 	private readonly sessions = new Map<string, AppSession>();
 
-	constructor(private readonly now: () => number = Date.now) {}
+	constructor(private readonly now: () => number = () => Date.now()) {}
 
 	/** The session of an app, created when new; also drops sessions idle for too long. */
 	sessionFor(baseUrl: string, appKey: unknown, appSecret: unknown): AppSession {
@@ -84,17 +112,17 @@ export class AppSessions {
 		const key = `${baseUrl}\n${String(appKey ?? '')}\n${secretHash}`;
 		let session = this.sessions.get(key);
 		if (!session) {
-			session = new AppSession(now);
+			session = new AppSession(now, this.now);
 			this.sessions.set(key, session);
 		}
 		session.lastUsedAt = now;
 		return session;
 	}
 
-	/** Drops sessions unused for IDLE_MS (a run still holding one keeps using its own object). */
+	/** Drops sessions unused for IDLE_MS; never one with a call or a token fetch under way. */
 	sweep(now = this.now()): void {
 		for (const [key, session] of this.sessions) {
-			if (now - session.lastUsedAt > IDLE_MS && !session.fetching) this.sessions.delete(key);
+			if (now - session.lastUsedAt > IDLE_MS && !session.inUse && !session.fetching) this.sessions.delete(key);
 		}
 	}
 

@@ -16,7 +16,7 @@ import { readAnswer } from './answer';
 import type { AppSession } from './appSession';
 import { appSessions } from './appSession';
 import { checkedBaseUrl } from './baseUrl';
-import { findNamedError } from './errorDetails';
+import { findNamedError, networkReason } from './errorDetails';
 import { describeErrcode } from './errorCodes';
 import { encodeForm } from './form';
 import { exchange } from './http';
@@ -26,8 +26,8 @@ import { Redactor } from './redact';
 import type { RepeatPolicy, RetryBudget } from './retryPolicy';
 import { decide } from './retryPolicy';
 import type { CredentialRejectedError, TokenRequestError } from './tokenRequest';
-import { CREDENTIAL_TYPE, tokenOf } from './tokenRequest';
-import { wait } from './wait';
+import { CREDENTIAL_TYPE, TOKEN_ONLY, tokenOf } from './tokenRequest';
+import { throwIfStopped, wait } from './wait';
 
 export { NOT_SAFE_TO_REPEAT, SAFE_TO_REPEAT } from './retryPolicy';
 export type { RepeatPolicy } from './retryPolicy';
@@ -93,6 +93,22 @@ export class DingTalkClient {
 	 */
 	async call(path: string, params: IDataObject, policy: RepeatPolicy, itemIndex?: number): Promise<IDataObject> {
 		const connection = await this.connect(itemIndex);
+		// held while the call waits, retries and runs, so that no later run gets a second limiter
+		const release = connection.session.use();
+		try {
+			return await this.send(connection, path, params, policy, itemIndex);
+		} finally {
+			release();
+		}
+	}
+
+	private async send(
+		connection: Connection,
+		path: string,
+		params: IDataObject,
+		policy: RepeatPolicy,
+		itemIndex: number | undefined,
+	): Promise<IDataObject> {
 		const limiter = connection.session.limiter(path, this.options.requestsPerSecond);
 		const body = encodeForm(params);
 		const { maxRetries, maxBanWaitSeconds } = this.options;
@@ -105,19 +121,21 @@ export class DingTalkClient {
 		let earlierMayHaveArrived = false;
 		// every pass returns, throws, or spends a retry or the one token renewal
 		for (;;) {
-			const { result: attempt, token } = await connection.tokens.withToken(
-				async (credentials, tokenToSend) => await this.attempt(connection, limiter, path, body, credentials, tokenToSend, itemIndex),
-			);
+			const token = await this.tokenFor(connection, itemIndex);
+			// without a token nothing was sent: the failed token request is the attempt's outcome
+			const attempt = typeof token === 'string' ? await this.attempt(connection, limiter, path, body, token) : token;
 			const decision = decide(attempt, { policy, failuresSoFar: spent.failure, maxBanWaitSeconds });
-			if (decision.action !== 'retry' || !decision.slowDown) limiter.onSuccess(); // not refused for the rate: frees its place
+			const sent = typeof token === 'string';
+			if (sent && (decision.action !== 'retry' || !decision.slowDown)) limiter.onSuccess(); // not refused for the rate: frees its place
 			if (decision.action === 'succeed' && attempt.kind === 'answer') {
 				return attempt.body;
 			}
-			if (decision.action === 'renewToken' && !tokenRenewed) {
+			if (decision.action === 'renewToken' && sent && !tokenRenewed) {
 				tokenRenewed = true;
 				connection.tokens.invalidate(token);
 				continue;
 			}
+			if (decision.action === 'fail' && decision.retireToken && sent) connection.tokens.retireAfterPermissionError(token);
 			if (decision.action === 'retry') {
 				if (decision.slowDown) limiter.onThrottled();
 				if (decision.pauseAppMs > 0) connection.session.pauseAll(decision.pauseAppMs);
@@ -128,15 +146,68 @@ export class DingTalkClient {
 					continue;
 				}
 			}
-			const failure = failureError(attempt, {
-				node: this.context.getNode(),
-				where: `${connection.baseUrl}${path}`,
-				baseUrl: connection.baseUrl,
-				itemIndex,
-			});
+			const failure = this.failure(attempt, connection, path, itemIndex);
 			if (earlierMayHaveArrived) afterPossibleDelivery.add(failure);
 			throw failure;
 		}
+	}
+
+	/** The app's session shared by every run of this process (for caches kept per app). */
+	async appSession(): Promise<AppSession> {
+		return (await this.connect(undefined)).session;
+	}
+
+	private failure(attempt: Attempt, connection: Connection, path: string, itemIndex: number | undefined): NodeApiError {
+		return failureError(attempt, {
+			node: this.context.getNode(),
+			where: `${connection.baseUrl}${path}`,
+			baseUrl: connection.baseUrl,
+			itemIndex,
+		});
+	}
+
+	/**
+	 * The token for the next attempt, fetched first when there is none; waiting for it is bounded by
+	 * the Timeout (the fetch goes on for later calls). A token request that failed is returned as the
+	 * attempt's outcome (nothing else was sent); a refused key or secret is thrown.
+	 */
+	private async tokenFor(connection: Connection, itemIndex: number | undefined): Promise<string | Attempt> {
+		const deadline = AbortSignal.timeout(this.options.timeoutSeconds * 1000);
+		try {
+			return await connection.tokens.token(deadline);
+		} catch (error) {
+			throwIfStopped(this.stop);
+			const refusal = findNamedError<CredentialRejectedError>(error, 'CredentialRejectedError');
+			if (refusal) {
+				throw new NodeApiError(
+					this.context.getNode(),
+					{ errcode: refusal.errcode, errmsg: refusal.errmsg },
+					{ message: refusal.message, description: describeErrcode(refusal.errcode).action, itemIndex },
+				);
+			}
+			const tokenFailure = findNamedError<TokenRequestError>(error, 'TokenRequestError');
+			if (tokenFailure) return { kind: 'tokenRequest', message: tokenFailure.message, retryable: tokenFailure.retryable };
+			if (!deadline.aborted) throw new NodeOperationError(this.context.getNode(), error as Error, { itemIndex });
+			// the wait ended, not the fetch: it goes on, and a retry waits for it again
+			return { kind: 'tokenRequest', message: `Could not get an access token from ${connection.baseUrl}: ${networkReason('ETIMEDOUT')}`, retryable: true };
+		}
+	}
+
+	/**
+	 * Has n8n fetch a token into `credentials`: a request marked TOKEN_ONLY through n8n's
+	 * authenticated helper runs the credential's preAuthentication, which n8n saves for later runs
+	 * and other workers, and the credential's authenticate stops it there (TokenInHand).
+	 */
+	private async fetchToken(baseUrl: string, credentials: ICredentialDataDecryptedObject): Promise<void> {
+		// should the marker ever be lost, this is what would go out: harmless, and nothing of an item
+		const request = { method: 'GET', url: `${baseUrl}/gettoken`, [TOKEN_ONLY]: true } as IHttpRequestOptions;
+		await this.context.helpers.httpRequestWithAuthentication
+			.call(this.context, CREDENTIAL_TYPE, request, {
+				credentialsDecrypted: { id: '', name: '', type: CREDENTIAL_TYPE, data: credentials },
+			})
+			.catch((error: unknown) => {
+				if (!findNamedError(error, 'TokenInHand')) throw error;
+			});
 	}
 
 	/** Reads the credential once per run and finds the app's shared session. */
@@ -145,7 +216,9 @@ export class DingTalkClient {
 			const credentials = await this.context.getCredentials<ICredentialDataDecryptedObject>(CREDENTIAL_TYPE);
 			const baseUrl = checkedBaseUrl(credentials.baseUrl);
 			const session = appSessions.sessionFor(baseUrl, credentials.appKey, credentials.appSecret);
-			return { baseUrl, session, tokens: new AccessTokenKeeper(session, { ...credentials }, this.stop), appSecret: credentials.appSecret, storedToken: tokenOf(credentials) };
+			const fetchToken = async (into: ICredentialDataDecryptedObject) => await this.fetchToken(baseUrl, into);
+			const tokens = new AccessTokenKeeper(session, { ...credentials }, fetchToken, this.stop);
+			return { baseUrl, session, tokens, appSecret: credentials.appSecret, storedToken: tokenOf(credentials) };
 		})();
 		return await this.connection.catch((error: Error) => {
 			if (error.name !== 'InvalidBaseUrlError') throw error;
@@ -153,15 +226,13 @@ export class DingTalkClient {
 		});
 	}
 
-	/** One attempt, once the token is chosen. Returns every outcome; throws only for a stop or a refused key. */
+	/** One attempt with the token in hand. Returns every outcome; throws only for a stop. */
 	private async attempt(
 		connection: Connection,
 		limiter: AdaptiveRateLimiter,
 		path: string,
 		body: string,
-		credentials: ICredentialDataDecryptedObject,
 		token: string,
-		itemIndex: number | undefined,
 	): Promise<Attempt> {
 		// the slot is taken once a token is in hand, so calls that waited for one do not bunch up
 		await limiter.acquire(this.stop);
@@ -175,44 +246,14 @@ export class DingTalkClient {
 			ignoreHttpStatusErrors: true,
 			timeout: this.options.timeoutSeconds * 1000,
 		};
-		let refusal: CredentialRejectedError | undefined;
-		let tokenFailure: TokenRequestError | undefined;
 		const outcome = await exchange(
-			async (abortSignal) => {
-				const sending = token
-					? // the token in hand goes where DingTalk reads it, sparing n8n the credential's authenticate
-						this.context.helpers.httpRequest({ ...request, abortSignal, qs: { access_token: token } })
-					: // no token: n8n runs the credential's preAuthentication, which fetches and saves one
-						this.context.helpers.httpRequestWithAuthentication.call(
-							this.context,
-							CREDENTIAL_TYPE,
-							{ ...request, abortSignal },
-							{ credentialsDecrypted: { id: '', name: '', type: CREDENTIAL_TYPE, data: credentials } },
-						);
-				return (await sending.catch((error: unknown) => {
-					refusal = findNamedError<CredentialRejectedError>(error, 'CredentialRejectedError');
-					tokenFailure = findNamedError<TokenRequestError>(error, 'TokenRequestError');
-					throw error;
-				})) as IN8nHttpFullResponse;
-			},
+			// the token goes where DingTalk reads it; n8n's plain helper keeps the call's own deadline
+			async (abortSignal) =>
+				(await this.context.helpers.httpRequest({ ...request, abortSignal, qs: { access_token: token } })) as IN8nHttpFullResponse,
 			{ timeoutMs: this.options.timeoutSeconds * 1000, stop: this.stop },
 		);
-		if (refusal) {
-			throw new NodeApiError(
-				this.context.getNode(),
-				{ errcode: refusal.errcode, errmsg: refusal.errmsg },
-				{ message: refusal.message, description: describeErrcode(refusal.errcode).action, itemIndex },
-			);
-		}
-		if (tokenFailure) return { kind: 'tokenRequest', message: tokenFailure.message, retryable: tokenFailure.retryable };
 		if (outcome.kind !== 'response') return outcome;
-		const redactor = new Redactor([
-			connection.appSecret,
-			connection.storedToken,
-			token,
-			tokenOf(credentials),
-			...connection.session.knownTokens(),
-		]);
+		const redactor = new Redactor([connection.appSecret, connection.storedToken, token, ...connection.session.knownTokens()]);
 		return readAnswer(outcome.status, outcome.headers, outcome.text, redactor);
 	}
 }

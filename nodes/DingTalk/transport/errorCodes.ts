@@ -21,6 +21,8 @@ export interface ErrcodeInfo {
 	/** what a person should do about it */
 	action: string;
 	handling: ErrcodeHandling;
+	/** the token in use may be the cause (one fetched before a permission was granted): retire it */
+	retiresToken?: boolean;
 }
 
 const TOKEN_ERROR: Omit<ErrcodeInfo, 'meaning'> = {
@@ -45,6 +47,7 @@ const MISSING_PERMISSION: Omit<ErrcodeInfo, 'meaning'> = {
 	action:
 		'In the DingTalk developer console, open your app → Permissions and grant "qyapi_ext_write" (to change external contacts) and "qyapi_ext_read" (to read them). A token fetched before the grant keeps failing: the node fetches a new one by itself on the next run.',
 	handling: 'fail',
+	retiresToken: true,
 };
 
 const ALREADY_EXISTS: Omit<ErrcodeInfo, 'meaning'> = {
@@ -113,7 +116,7 @@ export const ERRCODES: Readonly<Record<number, ErrcodeInfo>> = {
 	},
 	60103: {
 		meaning: 'the mobile number is not valid',
-		action: 'Check the Mobile and Country Code fields of this item: digits only, without the country code.',
+		action: 'Check the Mobile and Country Code fields of this item: the number must be complete, and the country code the right one for it.',
 		handling: 'fail',
 	},
 	60200: { meaning: 'the external contact already exists', ...ALREADY_EXISTS },
@@ -161,10 +164,14 @@ export function readErrcode(value: unknown): number | undefined {
 	return undefined;
 }
 
-/** The errcode that decides what happens: errcode 88 carries the real reason in sub_code. */
+/**
+ * The errcode that decides what happens: errcode 88 carries the real reason in sub_code. Only a
+ * non-zero sub_code decides; 88 itself is a refusal, so it is never read as success.
+ */
 export function effectiveErrcode(errcode: number, subCode: unknown): number {
 	if (errcode !== 88) return errcode;
-	return readErrcode(subCode) ?? errcode;
+	const reason = readErrcode(subCode);
+	return reason === undefined || reason === 0 ? errcode : reason;
 }
 
 export function describeErrcode(errcode: number): ErrcodeInfo {

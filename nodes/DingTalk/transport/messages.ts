@@ -4,7 +4,7 @@ import { NodeApiError } from 'n8n-workflow';
 import type { Attempt } from './answer';
 import { DEFAULT_BASE_URL } from './baseUrl';
 import { networkReason } from './errorDetails';
-import { describeErrcode } from './errorCodes';
+import { describeErrcode, effectiveErrcode, readErrcode } from './errorCodes';
 
 /**
  * The errors a person sees when a call fails for good: what happened and what to do. Every text
@@ -58,6 +58,18 @@ export function isPossiblyApplied(attempt: Attempt): boolean {
 		default:
 			return false;
 	}
+}
+
+/**
+ * The errcode that decides what a failed call means (errcode 88 by its sub_code), read from the
+ * error a call threw; undefined when DingTalk gave none. Callers that tell "not found" or
+ * "already exists" apart read this, never the raw errcode.
+ */
+export function failureErrcode(error: unknown): number | undefined {
+	if (!(error instanceof NodeApiError)) return undefined;
+	const response = (error.errorResponse ?? {}) as IDataObject;
+	const errcode = readErrcode(response.errcode);
+	return errcode === undefined ? undefined : effectiveErrcode(errcode, response.sub_code);
 }
 
 export function failureError(attempt: Attempt, context: FailureContext): NodeApiError {

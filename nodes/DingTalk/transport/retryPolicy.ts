@@ -34,7 +34,8 @@ export type Decision =
 			/** DingTalk asked this app to wait: no call of the app starts before then */
 			pauseAppMs: number;
 	  }
-	| { action: 'fail' };
+	/** `retireToken`: the token may be why (a permission granted after it was fetched) */
+	| { action: 'fail'; retireToken?: boolean };
 
 export interface DecisionInputs {
 	policy: RepeatPolicy;
@@ -71,11 +72,11 @@ export function decide(attempt: Attempt, inputs: DecisionInputs): Decision {
 	switch (attempt.kind) {
 		case 'answer': {
 			if (attempt.errcode === 0) return { action: 'succeed' };
-			const handling = describeErrcode(attempt.errcode).handling;
+			const { handling, retiresToken } = describeErrcode(attempt.errcode);
 			if (handling === 'refreshToken') return { action: 'renewToken' };
 			if (handling === 'throttle') return retry('refusal', refusalWait(), { slowDown: true });
 			if (handling === 'retry') return retry('failure', failureWait());
-			return { action: 'fail' };
+			return retiresToken ? { action: 'fail', retireToken: true } : { action: 'fail' };
 		}
 		case 'ban': {
 			if (attempt.waitSeconds > inputs.maxBanWaitSeconds) return { action: 'fail' };

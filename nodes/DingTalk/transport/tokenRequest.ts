@@ -1,6 +1,7 @@
+import { createHash } from 'crypto';
 import type { IAuthenticateRuleResponseSuccessBody, ICredentialDataDecryptedObject, IDataObject } from 'n8n-workflow';
 
-import { checkedBaseUrl } from './baseUrl';
+import { checkedBaseUrl, normalizeBaseUrl } from './baseUrl';
 import { errorCode, networkReason } from './errorDetails';
 import { describeErrcode, ERRCODES, readErrcode } from './errorCodes';
 import { Redactor } from './redact';
@@ -21,6 +22,8 @@ export interface TokenFields {
 	accessToken: string;
 	/** when DingTalk said the token expires, in ms since 1970, or '' when unknown */
 	accessTokenExpiresAt: number | '';
+	/** the settings that fetched the token (tokenFingerprint): it is sent only with the same ones */
+	accessTokenFor: string;
 }
 
 /** Thrown when DingTalk refuses the app key or secret: retrying cannot help. */
@@ -49,6 +52,25 @@ export class TokenRequestError extends Error {
 
 export function tokenOf(credentials: ICredentialDataDecryptedObject): string {
 	return typeof credentials.accessToken === 'string' ? credentials.accessToken : '';
+}
+
+/**
+ * Which app and host a token belongs to: a hash of the Base URL, App Key and App Secret (the secret
+ * never leaves the hash). n8n keeps hidden fields when a person edits the credential, so a token
+ * saved for one app would otherwise go to another host, or act as the old app.
+ */
+export function tokenFingerprint(credentials: ICredentialDataDecryptedObject): string {
+	const settings = [normalizeBaseUrl(credentials.baseUrl), String(credentials.appKey ?? ''), String(credentials.appSecret ?? '')];
+	return `v1:${createHash('sha256').update(JSON.stringify(settings)).digest('hex')}`;
+}
+
+/**
+ * The saved token when it may be sent with these settings: fresh, and fetched with them. A token
+ * without a fingerprint (saved by an older version) may belong to another app: it is not used.
+ */
+export function usableToken(credentials: ICredentialDataDecryptedObject, now = Date.now()): string {
+	if (!isTokenFresh(credentials, now) || credentials.accessTokenFor !== tokenFingerprint(credentials)) return '';
+	return tokenOf(credentials);
 }
 
 /** Whether the stored token has not reached its renewal time (unknown expiry counts as fresh). */
@@ -104,6 +126,7 @@ export async function requestAccessToken(
 			accessToken: body.access_token,
 			accessTokenExpiresAt:
 				lifetimeMs > 0 ? now() + lifetimeMs - Math.min(RENEW_BEFORE_MS, lifetimeMs / 4) : '',
+			accessTokenFor: tokenFingerprint(credentials),
 		};
 	}
 	const errmsg = redactor.text(typeof body.errmsg === 'string' ? body.errmsg : '');
@@ -114,23 +137,52 @@ export async function requestAccessToken(
 }
 
 /**
- * Tokens fetched by `authenticate` (n8n's HTTP Request node path), per app in this process, so
- * that an expired stored token costs one /gettoken per app, not one per request.
+ * Token requests under way per app, in this process: requests that all find the saved token stale
+ * (n8n's HTTP Request node starts every item at once) share one /gettoken.
  */
-const renewedTokens = new Map<string, { secret: unknown; fields: Promise<TokenFields> }>();
+const tokenRequests = new Map<string, Promise<TokenFields>>();
 
-/** A token that is fresh by its stated expiry: the stored one, or one fetched now with `get`. */
-export async function freshToken(credentials: ICredentialDataDecryptedObject, get: HttpGet): Promise<string> {
-	if (isTokenFresh(credentials)) return tokenOf(credentials);
-	const key = `${String(credentials.baseUrl)}\n${String(credentials.appKey)}`;
-	const cached = renewedTokens.get(key);
-	if (cached && cached.secret === credentials.appSecret) {
-		const fields = await cached.fields.catch(() => undefined);
-		if (fields && isTokenFresh({ ...fields })) return fields.accessToken;
+/** requestAccessToken, shared with any request for the same app already under way. */
+export async function sharedTokenRequest(get: HttpGet, credentials: ICredentialDataDecryptedObject): Promise<TokenFields> {
+	const key = tokenFingerprint(credentials);
+	let request = tokenRequests.get(key);
+	if (!request) {
+		request = requestAccessToken(get, credentials).finally(() => tokenRequests.delete(key));
+		tokenRequests.set(key, request);
 	}
-	const fields = requestAccessToken(get, credentials);
-	renewedTokens.set(key, { secret: credentials.appSecret, fields });
-	return (await fields).accessToken;
+	return await request;
+}
+
+/**
+ * Marks a request whose only job is to get a token through n8n (which runs preAuthentication and
+ * saves what it returns): the credential's authenticate stops it before anything is sent. A
+ * registered symbol, so it is the same for every copy of this module.
+ */
+export const TOKEN_ONLY = Symbol.for('n8n-nodes-dingtalk-contacts.tokenOnly');
+
+/** Thrown by authenticate for a TOKEN_ONLY request: the token is in the credential, nothing was sent. */
+export class TokenInHand extends Error {
+	constructor() {
+		super('The DingTalk access token is in hand; nothing else is sent');
+		this.name = 'TokenInHand';
+	}
+}
+
+/**
+ * Thrown by authenticate when the saved token must not be sent (past its renewal time, or fetched
+ * for other settings). It looks like HTTP 401 to n8n, which then runs preAuthentication anew,
+ * saves the new token and authenticates again: the renewal goes through n8n's own HTTP helpers
+ * (its proxy settings included). Nothing was sent.
+ */
+export class StoredTokenUnusableError extends Error {
+	readonly response = { status: 401 };
+
+	readonly httpCode = '401';
+
+	constructor() {
+		super('The saved DingTalk access token is past its renewal time or was fetched with other credential settings; a new one is needed');
+		this.name = 'StoredTokenUnusableError';
+	}
 }
 
 type TestRule = IAuthenticateRuleResponseSuccessBody;

@@ -148,10 +148,16 @@ function byteLength(text: string): number {
 	return bytes;
 }
 
+/** U+0000 to U+001F and U+007F. */
+function isControlCharacter(char: string): boolean {
+	const code = char.charCodeAt(0);
+	return code < 0x20 || code === 0x7f;
+}
+
 /** The escaped name, cut at a character boundary to fit `budget` bytes. */
 function fitName(name: string, budget: number): { text: string; cut: boolean } {
 	// control characters would cost six bytes each in JSON: a space says as much in a name
-	const escaped = escape(name.replace(/[\u0000-\u001f\u007f]/g, ' '));
+	const escaped = escape(Array.from(name, (char) => (isControlCharacter(char) ? ' ' : char)).join(''));
 	let text = '';
 	let used = 0;
 	for (const char of escaped) {

@@ -2,14 +2,17 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, IPollFunctions
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { readRunOptions } from '../actions/runOptions';
+import type { Directory } from '../directory/directory';
+import { directoryFor } from '../directory/directory';
 import { forEachConcurrently } from '../helpers/concurrency';
-import { parseNumericIdList } from '../helpers/values';
 import { normalizeBaseUrl } from '../transport/baseUrl';
 import { CREDENTIAL_TYPE } from '../transport/tokenRequest';
 import type { ContactList } from './contactList';
 import { openContactList, PAGE_SIZE } from './contactList';
 import type { Remembered } from './fingerprint';
 import { changedFields, joinRecords, parseRecord, recordOf, signature, splitRecords } from './fingerprint';
+import type { Filters } from './filters';
+import { addNamesToItems, readFilters } from './filters';
 
 /**
  * One poll of the DingTalk Trigger. DingTalk sends external-contact events only to third-party
@@ -31,16 +34,14 @@ const MAX_PAGES = 1000;
 const SAMPLE_SIZE = 3;
 const MAX_SAMPLE_PAGES = 10;
 
-interface Filters {
-	followerUserId?: string;
-	labelIds?: number[];
-}
-
 interface Settings {
 	events: Set<TriggerEvent>;
 	filters: Filters;
 	concurrency: number;
 	list: ContactList;
+	/** the poll's label groups, departments and users, read when needed */
+	directory: Directory;
+	includeNames: boolean;
 }
 
 interface SavedState extends IDataObject {
@@ -76,8 +77,8 @@ const MASS_REMOVAL_MIN = 5;
 const running = new Set<string>();
 
 export async function pollContacts(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
-	const settings = readSettings(this);
-	if (this.getMode() === 'manual') return await sampleContacts(settings);
+	const settings = await readSettings(this);
+	if (this.getMode() === 'manual') return await withNamesIfAsked(settings, await sampleContacts(settings));
 
 	const pollKey = JSON.stringify([this.getWorkflow().id ?? '', this.getNode().id]);
 	if (running.has(pollKey)) return null;
@@ -96,19 +97,12 @@ export async function pollContacts(this: IPollFunctions): Promise<INodeExecution
 	}
 }
 
-function readSettings(context: IPollFunctions): Settings {
+async function readSettings(context: IPollFunctions): Promise<Settings> {
 	const events = new Set(context.getNodeParameter('events', []) as TriggerEvent[]);
-	const given = context.getNodeParameter('filters', {}) as IDataObject;
-	const filters: Filters = {};
-	const owner = given.followerUserId as { value?: unknown } | string | undefined;
-	const ownerId = String((typeof owner === 'object' ? owner?.value : owner) ?? '').trim();
-	if (ownerId) filters.followerUserId = ownerId;
-	try {
-		const labelIds = parseNumericIdList(given.labelIds);
-		if (labelIds.length > 0) filters.labelIds = labelIds;
-	} catch (error) {
-		throw new NodeOperationError(context.getNode(), `"Labels" ${(error as Error).message}`, {
-			description: 'Pick labels from the list, or give label IDs such as "101, 201".',
+	if (events.size === 0) {
+		// nothing could ever start the workflow, yet every poll would read the whole list
+		throw new NodeOperationError(context.getNode(), 'Choose at least one event in "Events"', {
+			description: 'Pick Added, Updated or Removed (or several): the changes that start the workflow.',
 		});
 	}
 	// the run options are the DingTalk node's, defaults included: at the same rate both share one
@@ -117,7 +111,21 @@ function readSettings(context: IPollFunctions): Settings {
 	const options = readRunOptions({
 		getNodeParameter: (name: string, _itemIndex: number, fallback: unknown) => context.getNodeParameter(name, fallback),
 	} as unknown as IExecuteFunctions);
-	return { events, filters, concurrency: options.maxConcurrency, list: openContactList(context, options) };
+	const directory = directoryFor(context, options);
+	return {
+		events,
+		filters: await readFilters(context, directory),
+		concurrency: options.maxConcurrency,
+		list: openContactList(context, options),
+		directory,
+		includeNames: context.getNodeParameter('includeNames', false) === true,
+	};
+}
+
+/** "Fetch test event" with "Include Names": the names of labels, owners, shared users and departments. */
+async function withNamesIfAsked(settings: Settings, output: INodeExecutionData[][] | null): Promise<INodeExecutionData[][] | null> {
+	if (output && settings.includeNames) await addNamesToItems(settings.directory, output[0]);
+	return output;
 }
 
 function matches(contact: IDataObject, filters: Filters): boolean {
@@ -213,6 +221,7 @@ async function compareWithLastPoll(
 		items.push(item('removed', contact.userid, { userid: contact.userid, name }, []));
 	}
 
+	if (settings.includeNames) await addNamesToItems(settings.directory, items);
 	// every call succeeded: only now does the state change (and only if it did: n8n saves what changed)
 	const state: SavedState = { version: STATE_VERSION, filters: filterSignature, app, contacts: joinRecords(records) };
 	const saved = staticData as Partial<SavedState>;

@@ -5,12 +5,12 @@ import { readContact } from '../../helpers/contact';
 import { NOT_SAFE_TO_REPEAT } from '../../transport/client';
 import type { RunContext } from '../types';
 import { pickAnswer } from './answer';
-import { additionalContactFields, followerUserIdField, labelIdsField, mobileField, nameField, stateCodeField } from './fields';
+import { additionalContactFields, labelIdsField, mobileField, nameField, ownerByIdOrMobileField, stateCodeField } from './fields';
 
 /** The fields of a new contact; Create or Update uses them too. */
 export const newContactProperties: INodeProperties[] = [
 	nameField,
-	followerUserIdField,
+	ownerByIdOrMobileField,
 	labelIdsField,
 	stateCodeField,
 	mobileField,
@@ -29,5 +29,5 @@ export async function createContact(run: RunContext, contact: IDataObject, itemI
 }
 
 export async function execute(this: IExecuteFunctions, itemIndex: number, run: RunContext): Promise<IDataObject> {
-	return await createContact(run, readContact(this, itemIndex, { mobile: true }), itemIndex);
+	return await createContact(run, await readContact(this, itemIndex, run, { mobile: true }), itemIndex);
 }

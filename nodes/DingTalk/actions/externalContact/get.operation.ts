@@ -1,6 +1,8 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
+import { directoryOf } from '../../directory/directory';
+import { includeNamesField, withNames } from '../../directory/names';
 import { readParameter } from '../../helpers/parameters';
 import { parseSingleId } from '../../helpers/values';
 import { answerData, isRecord } from '../../transport/answerData';
@@ -12,6 +14,7 @@ import { contactIdField } from './fields';
 
 export const description = updateDisplayOptions({ show: { resource: ['externalContact'], operation: ['get'] } }, [
 	{ ...contactIdField, description: `${contactIdField.description} The contact to read.` },
+	includeNamesField,
 ]);
 
 const GET_PATH = '/topapi/extcontact/get';
@@ -24,5 +27,6 @@ export async function getContact(client: DingTalkClient, userId: string, itemInd
 
 export async function execute(this: IExecuteFunctions, itemIndex: number, run: RunContext): Promise<IDataObject> {
 	const userId = readParameter(this, itemIndex, 'contactId', 'External Contact', parseSingleId);
-	return await inContactOrder(run, userId, async () => await getContact(run.client, userId, itemIndex));
+	const contact = await inContactOrder(run, userId, async () => await getContact(run.client, userId, itemIndex));
+	return this.getNodeParameter('includeNames', itemIndex, false) === true ? await withNames(directoryOf(run), contact, itemIndex) : contact;
 }

@@ -6,7 +6,7 @@ import { SAFE_TO_REPEAT } from '../../transport/client';
 import type { RunContext } from '../types';
 import { pickAnswer } from './answer';
 import { inContactOrder } from './contactOrder';
-import { additionalContactFields, contactIdField, followerUserIdField, labelIdsField, nameField } from './fields';
+import { additionalContactFields, contactIdField, labelIdsField, nameField, ownerByIdOrMobileField } from './fields';
 import { getContact } from './get.operation';
 
 const inMode = (mode: 'replace' | 'merge') => ({ displayOptions: { show: { updateMode: [mode] } } });
@@ -28,27 +28,27 @@ const properties: INodeProperties[] = [
 				name: 'Replace',
 				value: 'replace',
 				description:
-					'Send only the fields given here, as DingTalk\'s update does. DingTalk may clear fields left out (its documentation does not say), so give every field the contact should keep.',
+					'Send only the fields given here, as DingTalk\'s update does. Assume DingTalk clears every field left out or empty (title, address, remark, company, sharing): its documentation does not say it keeps them. Choose it when the item holds the whole contact, or to clear fields on purpose.',
 			},
 			{
 				name: 'Merge',
 				value: 'merge',
 				description:
-					'Read the contact first and keep its current value for every field left empty here (one extra call per item)',
+					'Read the contact first and keep its current value for every field left out or empty here; nothing is cleared (one extra call per item). Choose it when the item holds only the fields to change.',
 			},
 		],
 		default: 'replace',
-		description: 'What happens to the fields this item leaves empty',
+		description: 'What happens to the fields this item leaves out or empty: Replace clears them, Merge keeps them',
 	},
 	{ ...nameField, ...inMode('replace') },
 	{ ...optional(nameField), ...inMode('merge') },
-	{ ...followerUserIdField, ...inMode('replace') },
-	{ ...optional(followerUserIdField), ...inMode('merge') },
+	{ ...ownerByIdOrMobileField, ...inMode('replace') },
+	{ ...optional(ownerByIdOrMobileField), ...inMode('merge') },
 	{ ...labelIdsField, ...inMode('replace') },
 	{
 		...optional(
 			labelIdsField,
-			'Labels of the external contact (label_ids), at most 20, shown as "Group / Label". From an expression: a list of label IDs such as "1,2,3" or [1, 2, 3]. Choose from the list, or specify IDs using an <a href="https://docs.n8n.io/code/expressions/">expression</a>',
+			String(labelIdsField.description).replace('at least one and at most 20', 'at most 20'),
 		),
 		...inMode('merge'),
 	},
@@ -68,7 +68,7 @@ export async function updateContact(run: RunContext, contact: IDataObject, itemI
 
 export async function execute(this: IExecuteFunctions, itemIndex: number, run: RunContext): Promise<IDataObject> {
 	const merge = this.getNodeParameter('updateMode', itemIndex, 'replace') === 'merge';
-	const given = readContact(this, itemIndex, { userId: true, coreOptional: merge });
+	const given = await readContact(this, itemIndex, run, { userId: true, coreOptional: merge });
 	return await inContactOrder(run, given.user_id as string, async () => {
 		const contact = merge ? mergeContact(await getContact(run.client, given.user_id as string, itemIndex), given) : given;
 		return await updateContact(run, contact, itemIndex);

@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { listLabels } from '../../methods/directory';
+import { listLabels } from '../../directory/lists';
 import type { RunContext } from '../types';
 
 /** Get Many labels has no parameters. */

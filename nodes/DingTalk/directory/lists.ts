@@ -5,10 +5,15 @@ import type { DingTalkClient } from '../transport/client';
 import { SAFE_TO_REPEAT } from '../transport/client';
 import { listAllPages, MAX_PAGES, PAGE_SIZE } from '../transport/listing';
 
-/** Reading DingTalk's directory, page by page, for pickers and lookups. */
+/** Reading DingTalk's directory (labels, departments, users), page by page, for pickers and lookups. */
 
 const MAX_DEPARTMENTS = 5000;
 export const ROOT_DEPARTMENT_ID = 1;
+export const ROOT_DEPARTMENT_NAME = 'Whole organisation';
+
+const LABEL_GROUPS_PATH = '/topapi/extcontact/listlabelgroups';
+const SUB_DEPARTMENTS_PATH = '/topapi/v2/department/listsub';
+const USERS_PATH = '/topapi/user/listsimple';
 
 export interface Label {
 	id: number;
@@ -20,7 +25,7 @@ export interface Label {
 export interface Department {
 	id: number;
 	name: string;
-	/** "Company / Sales / East" */
+	/** "Sales / East" (the root is "Whole organisation") */
 	path: string;
 }
 
@@ -29,8 +34,19 @@ export interface User {
 	name: string;
 }
 
+/**
+ * DingTalk answered errcode 0 without the data the call exists for. Such an answer is a failed
+ * call: read as an empty list it would make labels, departments or people look deleted.
+ */
+export class IncompleteAnswerError extends Error {
+	constructor(path: string, missing: string) {
+		super(`DingTalk answered ${path} without ${missing} (errcode 0, but the answer holds no data). Nothing was decided from it; run the workflow again.`);
+		this.name = 'IncompleteAnswerError';
+	}
+}
+
 export async function listLabels(client: DingTalkClient, itemIndex?: number): Promise<Label[]> {
-	const groups = await listAllPages(client, '/topapi/extcontact/listlabelgroups', undefined, itemIndex);
+	const groups = await listAllPages(client, LABEL_GROUPS_PATH, undefined, itemIndex);
 	return groups.flatMap((group) =>
 		((group.labels as IDataObject[] | undefined) ?? []).map((label) => ({
 			id: Number(label.id),
@@ -41,23 +57,29 @@ export async function listLabels(client: DingTalkClient, itemIndex?: number): Pr
 	);
 }
 
+/** The direct sub-departments of one department (listsub gives one level). */
+async function listSubDepartments(client: DingTalkClient, parentId: number, itemIndex?: number): Promise<IDataObject[]> {
+	const answer = await client.call(SUB_DEPARTMENTS_PATH, { dept_id: parentId }, SAFE_TO_REPEAT, itemIndex);
+	if (!Array.isArray(answer.result)) throw new IncompleteAnswerError(SUB_DEPARTMENTS_PATH, '"result" (the sub-departments)');
+	return answer.result as IDataObject[];
+}
+
 /**
  * The whole department tree, walked from the root one level at a time (listsub gives one level);
  * the departments of a level are asked at once, under the client's rate limit.
  */
-export async function listDepartments(client: DingTalkClient): Promise<Department[]> {
-	const departments: Department[] = [{ id: ROOT_DEPARTMENT_ID, name: 'Whole organisation', path: 'Whole organisation' }];
+export async function listDepartments(client: DingTalkClient, itemIndex?: number): Promise<Department[]> {
+	const departments: Department[] = [{ id: ROOT_DEPARTMENT_ID, name: ROOT_DEPARTMENT_NAME, path: ROOT_DEPARTMENT_NAME }];
 	const seen = new Set([ROOT_DEPARTMENT_ID]);
 	let level = departments;
 	for (let depth = 0; level.length > 0 && departments.length < MAX_DEPARTMENTS && depth < 100; depth++) {
-		const children = await mapConcurrently(level, async (parent) => {
-			const answer = await client.call('/topapi/v2/department/listsub', { dept_id: parent.id }, SAFE_TO_REPEAT);
-			return ((answer.result as IDataObject[] | undefined) ?? []).map((child) => {
+		const children = await mapConcurrently(level, async (parent) =>
+			(await listSubDepartments(client, parent.id, itemIndex)).map((child) => {
 				const name = String(child.name ?? child.dept_id);
 				const path = parent.id === ROOT_DEPARTMENT_ID ? name : `${parent.path} / ${name}`;
 				return { id: Number(child.dept_id), name, path };
-			});
-		});
+			}),
+		);
 		level = children.flat().filter((department) => !seen.has(department.id) && seen.add(department.id));
 		departments.push(...level);
 	}
@@ -80,14 +102,14 @@ export async function listUsersPage(
 	client: DingTalkClient,
 	departmentId: number,
 	cursor: number,
+	itemIndex?: number,
 ): Promise<{ users: User[]; nextCursor?: number }> {
-	const answer = await client.call(
-		'/topapi/user/listsimple',
-		{ dept_id: departmentId, cursor, size: PAGE_SIZE },
-		SAFE_TO_REPEAT,
-	);
-	const result = (answer.result as IDataObject | undefined) ?? {};
-	const users = ((result.list as IDataObject[] | undefined) ?? []).map((user) => ({
+	const answer = await client.call(USERS_PATH, { dept_id: departmentId, cursor, size: PAGE_SIZE }, SAFE_TO_REPEAT, itemIndex);
+	const result = answer.result as IDataObject | undefined;
+	if (!result || typeof result !== 'object' || !Array.isArray(result.list)) {
+		throw new IncompleteAnswerError(USERS_PATH, '"result.list" (the users of a department)');
+	}
+	const users = (result.list as IDataObject[]).map((user) => ({
 		userid: String(user.userid),
 		name: String(user.name ?? user.userid),
 	}));
@@ -96,12 +118,12 @@ export async function listUsersPage(
 }
 
 /** Every user of the organisation, once each (a person can belong to several departments). */
-export async function listAllUsers(client: DingTalkClient): Promise<User[]> {
-	const perDepartment = await mapConcurrently(await listDepartments(client), async (department) => {
+export async function listAllUsers(client: DingTalkClient, departments?: Department[], itemIndex?: number): Promise<User[]> {
+	const perDepartment = await mapConcurrently(departments ?? (await listDepartments(client, itemIndex)), async (department) => {
 		const users: User[] = [];
 		let cursor: number | undefined = 0;
 		for (let page = 0; cursor !== undefined && page < MAX_PAGES; page++) {
-			const next: { users: User[]; nextCursor?: number } = await listUsersPage(client, department.id, cursor);
+			const next: { users: User[]; nextCursor?: number } = await listUsersPage(client, department.id, cursor, itemIndex);
 			users.push(...next.users);
 			cursor = next.nextCursor;
 		}
