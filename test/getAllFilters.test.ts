@@ -70,6 +70,22 @@ describe('Get Many filters', () => {
 		expect(ids(both)).not.toContain(liu);
 	});
 
+	it('labels by name and the owner by mobile number, resolved as in the other operations', async () => {
+		// "International" is label 203, "合作伙伴" label 103: the same contacts as by id
+		expect(ids(await findContacts({ labelIds: 'International, 客户类型 / 合作伙伴' }))).toEqual([john, chen, maria]);
+		const byMobile = await findContacts({ followerUserId: { __rl: true, mode: 'mobile', value: '+86 138 0000 0001' } }, { returnAll: true });
+		expect(byMobile.error).toBeUndefined();
+		expect(callsTo(env.sandbox, '/topapi/v2/user/getbymobile')).toHaveLength(1);
+		const byId = await findContacts({ followerUserId: { __rl: true, mode: 'id', value: 'manager4220' } }, { returnAll: true });
+		expect(ids(byMobile)).toContain(wang);
+		expect(ids(byMobile)).toEqual(ids(byId));
+		// a name in two groups is refused, naming the filter, before the list is read
+		env.sandbox.resetLog();
+		const ambiguous = await findContacts({ labelIds: 'VIP' });
+		expect(ambiguous.error?.message).toMatch(/^Item 0: "Filters: Labels" /);
+		expect(offsetsRead()).toEqual([]);
+	});
+
 	it('Limit counts the matching contacts, not the contacts read', async () => {
 		const result = await findContacts({ labelIds: '101' }, { returnAll: false, limit: 120 });
 		expect(result.items).toHaveLength(120);
@@ -85,7 +101,7 @@ describe('Get Many filters', () => {
 	it('a filter value that does not parse fails the item, naming the item and the filter, before anything is read', async () => {
 		for (const [filters, message] of [
 			[{ mobile: 'call me' }, 'Item 0: "Filters: Mobile" "call me" is not a phone number'],
-			[{ labelIds: 'VIP' }, 'Item 0: "Filters: Labels" "VIP" is not a whole positive number'],
+			[{ labelIds: [{}] }, 'Item 0: "Filters: Labels" {} is not'],
 			[{ followerUserId: { __rl: true, mode: 'id', value: 'two, owners' } }, 'Item 0: "Filters: Owner" "two, owners" must be a single id'],
 		] as Array<[IDataObject, string]>) {
 			env.sandbox.resetLog();

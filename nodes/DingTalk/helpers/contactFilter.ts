@@ -1,8 +1,11 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
+import type { RunContext } from '../actions/types';
+import { directoryOf } from '../directory/directory';
+import { resolveLabelIds, resolveUserIdByMobile } from '../directory/resolve';
 import { parseOptionalId } from './contact';
-import { parseValue } from './parameters';
-import { comparableMobile, parseMobileToFind, parseNumericIdList, parseText } from './values';
+import { parseValue, resolveValue } from './parameters';
+import { comparableMobile, parseIdsOrNames, parseMobileToFind, parseText } from './values';
 
 /**
  * Get Many's filters. DingTalk's list has no search, so the node reads it page by page and keeps
@@ -33,10 +36,11 @@ const fold = (value: unknown) =>
 const locatorValue = (value: unknown) => (typeof value === 'object' && value !== null ? (value as IDataObject).value : value);
 
 /**
- * Reads the item's `filters` collection; an empty filter is no filter. A value that does not parse
- * is an error naming the item and the filter, before anything is read from DingTalk.
+ * Reads the item's `filters` collection; an empty filter is no filter. Label names and an owner's
+ * mobile number are resolved through the run's directory, as everywhere else. A value that does not
+ * parse or names nothing is an error naming the item and the filter, before the list is read.
  */
-export function readContactFilter(context: IExecuteFunctions, itemIndex: number): ContactFilter {
+export async function readContactFilter(context: IExecuteFunctions, itemIndex: number, run: RunContext): Promise<ContactFilter> {
 	const given = context.getNodeParameter('filters', itemIndex, {}) as IDataObject;
 	const parse = <T>(name: string, label: string, parser: (value: unknown) => T, value: unknown) =>
 		parseValue(context, itemIndex, `Filters: ${label}`, parser, value, `filters.${name}`);
@@ -47,10 +51,14 @@ export function readContactFilter(context: IExecuteFunctions, itemIndex: number)
 	if (company) filter.companyContains = company;
 	const mobile = parse('mobile', 'Mobile', parseMobileToFind, given.mobile);
 	if (mobile) filter.mobile = mobile;
-	const labelIds = parse('labelIds', 'Labels', parseNumericIdList, given.labelIds);
-	if (labelIds.length > 0) filter.labelIds = labelIds;
-	const owner = parse('followerUserId', 'Owner', parseOptionalId, locatorValue(given.followerUserId));
-	if (owner) filter.ownerId = owner;
+	const resolve = async <T>(name: string, label: string, resolving: Promise<T>) =>
+		await resolveValue(context, itemIndex, `Filters: ${label}`, resolving, `filters.${name}`);
+	const labels = parse('labelIds', 'Labels', parseIdsOrNames, given.labelIds);
+	if (labels.length > 0) filter.labelIds = await resolve('labelIds', 'Labels', resolveLabelIds(directoryOf(run), labels, itemIndex));
+	const byMobile = (given.followerUserId as IDataObject | undefined)?.mode === 'mobile';
+	const owner = parse('followerUserId', 'Owner', byMobile ? parseText : parseOptionalId, locatorValue(given.followerUserId));
+	if (owner && byMobile) filter.ownerId = await resolve('followerUserId', 'Owner', resolveUserIdByMobile(directoryOf(run), owner, itemIndex));
+	else if (owner) filter.ownerId = owner;
 	return filter;
 }
 

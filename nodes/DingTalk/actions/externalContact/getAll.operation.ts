@@ -6,7 +6,7 @@ import { includeNamesField, withNames } from '../../directory/names';
 import { matchesContactFilter, readContactFilter } from '../../helpers/contactFilter';
 import { listAllPages } from '../../transport/listing';
 import type { RunContext } from '../types';
-import { followerUserIdField, labelIdsField } from './fields';
+import { labelIdsField, ownerByIdOrMobileField } from './fields';
 
 const properties: INodeProperties[] = [
 	{
@@ -46,7 +46,7 @@ const properties: INodeProperties[] = [
 				...labelIdsField,
 				required: false,
 				description:
-					'Only external contacts that have at least one of these labels. Choose from the list, or specify IDs using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
+					'Only external contacts that have at least one of these labels. Choose from the list, or give label names ("VIP", "Group / Label") or IDs using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
 			},
 			{
 				displayName: 'Mobile',
@@ -66,9 +66,9 @@ const properties: INodeProperties[] = [
 				description: 'Part of the name, in any letter case',
 			},
 			{
-				...followerUserIdField,
+				...ownerByIdOrMobileField,
 				required: false,
-				description: 'Only external contacts this employee owns (follower_user_id)',
+				description: 'Only external contacts this employee owns (follower_user_id): pick them, or give their user ID or mobile number',
 			},
 		],
 	},
@@ -87,7 +87,7 @@ export const description = updateDisplayOptions(
 export async function execute(this: IExecuteFunctions, itemIndex: number, run: RunContext): Promise<IDataObject[]> {
 	const returnAll = this.getNodeParameter('returnAll', itemIndex, false) as boolean;
 	const limit = returnAll ? Number.POSITIVE_INFINITY : (this.getNodeParameter('limit', itemIndex, 50) as number);
-	const filter = readContactFilter(this, itemIndex);
+	const filter = await readContactFilter(this, itemIndex, run);
 	const contacts = await listAllPages(run.client, '/topapi/extcontact/list', limit, itemIndex, (contact) =>
 		matchesContactFilter(contact, filter),
 	);
