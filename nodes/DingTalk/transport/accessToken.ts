@@ -31,6 +31,8 @@ export class AccessTokenKeeper {
 	private credentialError?: Error;
 	/** a token has been retired for a permission error in this run (it is done once a run) */
 	private retiredForPermission = false;
+	/** a later token refused for a permission in this run: retired for the next runs, still used by this one */
+	private keptForThisRun = '';
 
 	constructor(
 		private readonly session: AppSession,
@@ -43,6 +45,7 @@ export class AccessTokenKeeper {
 	/** The token to send now, or '' when one must be fetched. */
 	private current(): string {
 		const { session } = this;
+		if (this.keptForThisRun) return this.keptForThisRun;
 		if (session.token && isTokenFresh({ accessToken: session.token, accessTokenExpiresAt: session.tokenExpiresAt })) {
 			return session.token;
 		}
@@ -72,18 +75,21 @@ export class AccessTokenKeeper {
 
 	/** The token `token` was refused by DingTalk: never use it again. */
 	invalidate(token: string): void {
+		if (this.keptForThisRun === token) this.keptForThisRun = '';
 		this.session.retire(token);
 	}
 
 	/**
 	 * DingTalk said the app lacks a permission. A token fetched before the permission was granted
-	 * keeps failing, so the token is retired and the next call or run fetches a new one; once a run,
-	 * so that a permission that is really missing costs one /gettoken, not one per item.
+	 * keeps failing, so the token is retired and the next call fetches a new one. Once a run: a token
+	 * fetched after that and refused too (the permission is still missing) is retired for the next
+	 * runs but kept by this one, so that a permission that is really missing costs one /gettoken a
+	 * run, not one per item, and a run after the grant still starts with a new token.
 	 */
 	retireAfterPermissionError(token: string): void {
-		if (this.retiredForPermission) return;
-		this.retiredForPermission = true;
 		this.session.retire(token);
+		if (this.retiredForPermission) this.keptForThisRun = token;
+		this.retiredForPermission = true;
 	}
 
 	/** DingTalk refusing the key or secret: later calls of the run fail with it at once. */
