@@ -25,7 +25,7 @@ export class DingTalkTrigger implements INodeType {
 		properties: [
 			{
 				displayName:
-					'DingTalk sends external-contact events only to third-party apps, so at every poll this trigger lists all external contacts (one call per 100) and compares them with the previous poll. The first poll after activation only takes note of the contacts.',
+					'DingTalk sends external-contact events only to third-party apps, so at every poll this trigger lists all external contacts (one call per 99 contacts, plus one) and compares them with the previous poll. The first poll after activation only takes note of the contacts.',
 				name: 'pollingNotice',
 				type: 'notice',
 				default: '',

@@ -149,10 +149,15 @@ export async function mcpSuite(install: N8nInstall, tarball: string, check: Chec
 			const result = await call('update_contact', { contact_id: c1, label_ids: 'VIP' });
 			assert.equal(result.isError, true, result.text);
 			const text = result.text;
-			assert.match(text, /"Labels" "VIP" is not a whole positive number/);
+			// "VIP" is a label of two groups: refused with the choices, before anything is written
+			assert.match(text, /"Labels" "VIP" names more than one label/);
+			assert.match(text, /客户类型 \/ VIP/);
 			assert.match(text, /Fix the tool argument "label_ids" \(the node's "Labels"\)\. Nothing was sent to DingTalk/);
 			assert.deepEqual(
-				sandbox.log.slice(mark).filter((entry: Json) => String(entry.path).startsWith('/topapi')).map((entry: Json) => entry.path),
+				sandbox.log
+					.slice(mark)
+					.map((entry: Json) => String(entry.path))
+					.filter((path: string) => path.startsWith('/topapi') && path !== '/topapi/extcontact/listlabelgroups'),
 				[],
 			);
 		});
@@ -174,6 +179,17 @@ export async function mcpSuite(install: N8nInstall, tarball: string, check: Chec
 				(JSON.parse(read.text) as Json[]).map((contact) => [contact.name, contact.state_code, contact.mobile, contact.label_ids, contact.company_name]),
 				[['MCP 新客户', '86', '13612345678', [101, 202], 'MCP Ltd']],
 			);
+			// the same number written as people do, labels by name, no company: an update that keeps the company
+			const updated = await call('create_or_update_contact', {
+				name: 'MCP 新客户',
+				mobile: '+86 136 1234 5678',
+				owner_user_id: 'wangwu',
+				label_ids: '客户类型 / VIP, International',
+			});
+			assert.ok(!updated.isError, updated.text);
+			assert.equal((JSON.parse(updated.text) as Json[])[0].action, 'updated');
+			const after = sandbox.state.contacts.get(String(answer.userid));
+			assert.deepEqual([after.label_ids, after.company_name], [[102, 203], 'MCP Ltd']);
 		});
 
 		await check('MCP: a DingTalk error is a tool error that says what to do', async () => {

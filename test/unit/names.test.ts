@@ -187,6 +187,11 @@ describe('resolving employees by mobile number', () => {
 		);
 	});
 
+	it('errcode 88 is read by its sub_code: 60121 there is "not found" too', async () => {
+		dingTalk.script(BY_MOBILE, ok({ errcode: 88, sub_code: '60121', sub_msg: 'user not found' }));
+		expect(await messageOf(resolveUserIdByMobile(newDirectory(), '13700000000'))).toMatch(/no employee of the organisation has this mobile number/);
+	});
+
 	it('a missing permission names qyapi_get_member_by_mobile', async () => {
 		dingTalk.script(BY_MOBILE, errcode(60011));
 		const error = await settle(rejection(resolveUserIdByMobile(newDirectory(), '13800000001')));

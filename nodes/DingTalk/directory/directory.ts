@@ -4,6 +4,7 @@ import { NodeApiError } from 'n8n-workflow';
 import type { RunContext } from '../actions/types';
 import type { ClientOptions, DingTalkContext } from '../transport/client';
 import { DingTalkClient, SAFE_TO_REPEAT } from '../transport/client';
+import { failureErrcode } from '../transport/messages';
 import type { AppSession } from '../transport/appSession';
 import type { Department, Label, User } from './lists';
 import { IncompleteAnswerError, listAllUsers, listDepartments, listLabels } from './lists';
@@ -101,7 +102,8 @@ export class Directory {
 		);
 		if ('error' in outcome) {
 			const { error } = outcome;
-			const errcode = Number((error.errorResponse as IDataObject | undefined)?.errcode);
+			// errcode 88 carries the reason in its sub_code
+			const errcode = failureErrcode(error) ?? 0;
 			if (NO_SUCH_EMPLOYEE.has(errcode)) return undefined;
 			if (error instanceof NodeApiError && MISSING_PERMISSION.has(errcode)) {
 				error.description =
