@@ -297,7 +297,10 @@ async function suite(version: string, tarball: string): Promise<void> {
 			const items = nodeOutput(execution, 'Update');
 			assert.equal(items.length, 3);
 			assert.equal(items[0].errcode, 0);
-			assert.deepEqual(items[1], { error: 'Item 1: "Labels" "VIP" is not a whole positive number' });
+			// "VIP" is a label in two groups: refused with the choices, before anything is sent
+			assert.deepEqual(items[1], {
+				error: 'Item 1: "Labels" "VIP" names more than one label (in different label groups): write one of "客户类型 / VIP", "来源 Source / VIP", or its ID',
+			});
 			assert.equal(items[2].errcode, 0);
 			assert.equal(sandbox.log.filter((entry: Json) => entry.path === UPDATE).length, 2);
 		});

@@ -109,6 +109,16 @@ describe('what is sent', () => {
 		expect(dingTalk.calls(UPDATE)[2].query.access_token).toBe('saved-token-1234');
 	});
 
+	it('the first call gets its token through n8n even where n8n drops the cause of the error that ends the token request (n8n 2.8)', async () => {
+		const context = fakeContext({ dingTalk, dropsErrorCauses: true });
+		const result = await settle(new DingTalkClient(context, OPTIONS).call(UPDATE, { contact: { user_id: 'u1' } }, SAFE_TO_REPEAT));
+		expect(result).toMatchObject({ errcode: 0 });
+		expect(dingTalk.calls('/gettoken')).toHaveLength(1);
+		expect(dingTalk.calls(UPDATE)).toHaveLength(1);
+		// n8n saved the token for the next runs
+		expect(context.credential.accessToken).toBe('token-1');
+	});
+
 	it('many calls at once without a token ask for one token', async () => {
 		const client = newClient();
 		await settle(Promise.all(Array.from({ length: 6 }, async () => await client.call(UPDATE, {}, SAFE_TO_REPEAT))));

@@ -141,6 +141,8 @@ export interface FakeRunOptions {
 	items?: IDataObject[];
 	continueOnFail?: boolean;
 	stop?: AbortSignal;
+	/** as n8n 2.8's NodeApiError does: the error it wraps is not kept as its cause, only its message */
+	dropsErrorCauses?: boolean;
 }
 
 export type FakeContext = IExecuteFunctions & ILoadOptionsFunctions & { credential: IDataObject };
@@ -192,7 +194,9 @@ export function fakeContext(options: FakeRunOptions): FakeContext {
 					const authenticated = await credentialType.authenticate(data, request);
 					return await options.dingTalk.handle(authenticated);
 				} catch (error) {
-					throw new NodeApiError(NODE, error as never);
+					const wrapped = new NodeApiError(NODE, error as never);
+					if (options.dropsErrorCauses) wrapped.cause = undefined;
+					throw wrapped;
 				}
 			},
 		},

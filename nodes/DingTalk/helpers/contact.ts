@@ -87,9 +87,10 @@ export function parseContact(context: IExecuteFunctions, itemIndex: number, run:
 	const directory = directoryOf(run);
 	/** resolutions, run once every field has parsed */
 	const resolutions: Array<() => Promise<void>> = [];
-	const resolveInto = (key: string, label: string, resolve: () => Promise<number[] | string[] | string>) =>
+	/** `path`: the parameter the value came from, to name the AI tool argument to fix */
+	const resolveInto = (key: string, label: string, path: string, resolve: () => Promise<number[] | string[] | string>) =>
 		resolutions.push(async () => {
-			contact[key] = await resolveValue(context, itemIndex, label, resolve());
+			contact[key] = await resolveValue(context, itemIndex, label, resolve(), path);
 		});
 
 	const contact: IDataObject = {};
@@ -110,10 +111,10 @@ export function parseContact(context: IExecuteFunctions, itemIndex: number, run:
 	);
 	const labels = with_.coreOptional ? read('labelIds', 'Labels', parseIdsOrNames, []) : read('labelIds', 'Labels', parseLabels);
 	if (owner !== '') {
-		if (ownerByMobile) resolveInto('follower_user_id', OWNER_LABEL, async () => await resolveUserIdByMobile(directory, owner, itemIndex));
+		if (ownerByMobile) resolveInto('follower_user_id', OWNER_LABEL, 'followerUserId', async () => await resolveUserIdByMobile(directory, owner, itemIndex));
 		else contact.follower_user_id = owner;
 	}
-	if (labels.length > 0) resolveInto('label_ids', 'Labels', async () => await resolveLabelIds(directory, labels, itemIndex));
+	if (labels.length > 0) resolveInto('label_ids', 'Labels', 'labelIds', async () => await resolveLabelIds(directory, labels, itemIndex));
 	if (with_.mobile) {
 		// Country Code may be empty when the number carries its own ("+86 138 0000 0001")
 		const stateCode = read('stateCode', 'Country Code', parseOptionalStateCode, '');
@@ -132,11 +133,11 @@ export function parseContact(context: IExecuteFunctions, itemIndex: number, run:
 	}
 	const shareDepartments = readAdditional('shareDeptIds', 'Share With Departments', parseIdsOrNames);
 	if (shareDepartments.length > 0) {
-		resolveInto('share_dept_ids', 'Share With Departments', async () => await resolveDepartmentIds(directory, shareDepartments, itemIndex));
+		resolveInto('share_dept_ids', 'Share With Departments', 'additionalFields.shareDeptIds', async () => await resolveDepartmentIds(directory, shareDepartments, itemIndex));
 	}
 	const shareUsers = readAdditional('shareUserIds', 'Share With Users', parseStringIdList);
 	if (shareUsers.length > 0) {
-		resolveInto('share_user_ids', 'Share With Users', async () => await resolveUserIds(directory, shareUsers, itemIndex));
+		resolveInto('share_user_ids', 'Share With Users', 'additionalFields.shareUserIds', async () => await resolveUserIds(directory, shareUsers, itemIndex));
 	}
 	return {
 		given: { ...contact },
