@@ -1,4 +1,5 @@
-import { AdaptiveRateLimiter } from '../../nodes/DingTalk/transport/rateLimiter';
+import type { LimiterPlace } from '../../nodes/DingTalk/transport/rateLimiter';
+import { AdaptiveRateLimiter, RateAdaptation } from '../../nodes/DingTalk/transport/rateLimiter';
 import { ExecutionStoppedError } from '../../nodes/DingTalk/transport/wait';
 import { ModelDingTalk, sendCalls, settle, simulate, VirtualClock } from './virtualTime';
 
@@ -8,6 +9,12 @@ function limiterAt(rate: number) {
 	return { clock, limiter: new AdaptiveRateLimiter(rate, clock) };
 }
 
+/** The rules by which the rate follows refusals, on a virtual clock. */
+function adaptationAt(rate: number) {
+	const clock = new VirtualClock();
+	return { clock, limiter: new RateAdaptation(rate, clock) };
+}
+
 /**
  * Asks for `count` starts at once; `startedAt[i]` is when call i was let start (relative to the
  * clock's time when asked), undefined while it waits.
@@ -15,9 +22,11 @@ function limiterAt(rate: number) {
 function askFor(limiter: AdaptiveRateLimiter, clock: VirtualClock, count: number, signal?: AbortSignal) {
 	const asked = clock.now();
 	const startedAt: Array<number | undefined> = new Array(count).fill(undefined);
+	const places: LimiterPlace[] = [];
 	const outcomes = Array.from({ length: count }, (_, index) =>
-		limiter.acquire(signal).then(() => {
+		limiter.acquire(signal).then((place) => {
 			startedAt[index] = clock.now() - asked;
+			places[index] = place;
 		}),
 	);
 	/** Moves the clock to just before `at` (from when asked): call `index` still waits; at `at` it starts. */
@@ -27,7 +36,7 @@ function askFor(limiter: AdaptiveRateLimiter, clock: VirtualClock, count: number
 		await clock.runUntil(asked + at);
 		expect(startedAt[index]).toBe(at);
 	};
-	return { startedAt, outcomes, startsExactlyAt };
+	return { startedAt, places, outcomes, startsExactlyAt };
 }
 
 describe('AdaptiveRateLimiter: how fast calls may start', () => {
@@ -40,20 +49,20 @@ describe('AdaptiveRateLimiter: how fast calls may start', () => {
 
 	it('the next call starts a second after an answer, not before (the window DingTalk counts in)', async () => {
 		const { clock, limiter } = limiterAt(50);
-		const { startedAt, startsExactlyAt } = askFor(limiter, clock, 51);
+		const { startedAt, places, startsExactlyAt } = askFor(limiter, clock, 51);
 		await clock.advance(300);
 		expect(startedAt.filter((at) => at !== undefined)).toHaveLength(50);
 		// every call answered at 300 ms: DingTalk may have counted any of them as late as that
-		for (let answer = 0; answer < 50; answer++) limiter.onSuccess();
+		for (const place of places) place.answered();
 		await startsExactlyAt(50, 1300);
 	});
 
 	it('one answer frees one place: the call waiting starts a second after that answer', async () => {
 		const { clock, limiter } = limiterAt(2);
-		const { startedAt } = askFor(limiter, clock, 3);
+		const { startedAt, places } = askFor(limiter, clock, 3);
 		await clock.advance(200);
 		expect(startedAt).toEqual([0, 125, undefined]);
-		limiter.onSuccess();
+		places[1].answered();
 		await clock.advance(2000);
 		expect(startedAt[2]).toBe(1200);
 	});
@@ -67,19 +76,25 @@ describe('AdaptiveRateLimiter: how fast calls may start', () => {
 
 	it('below one call per second, the window is 1 / rate', async () => {
 		const { clock, limiter } = limiterAt(0.5);
-		const { startsExactlyAt } = askFor(limiter, clock, 2);
+		const { places, startsExactlyAt } = askFor(limiter, clock, 2);
 		await clock.advance(100);
-		limiter.onSuccess();
+		places[0].answered();
 		await startsExactlyAt(1, 2100);
 	});
 
 	it('lets calls start in the order they asked', async () => {
 		const { clock, limiter } = limiterAt(3);
 		const order: number[] = [];
-		const outcomes = [0, 1, 2, 3, 4, 5].map((index) => limiter.acquire().then(() => order.push(index)));
+		const places: LimiterPlace[] = [];
+		const outcomes = [0, 1, 2, 3, 4, 5].map((index) =>
+			limiter.acquire().then((place) => {
+				order.push(index);
+				places.push(place);
+			}),
+		);
 		for (let answer = 0; answer < 6; answer++) {
 			await clock.advance(50);
-			limiter.onSuccess();
+			places[answer]?.answered();
 		}
 		await clock.runAll();
 		await Promise.all(outcomes);
@@ -147,14 +162,14 @@ describe('AdaptiveRateLimiter: a stopped execution', () => {
 	it('ends the calls of a stopped execution waiting for a free place at once; the next execution gets its turn', async () => {
 		// limiters are shared by the executions of one app
 		const { clock, limiter } = limiterAt(1);
-		await limiter.acquire();
+		const running = await limiter.acquire();
 		const first = new AbortController();
 		const firstCalls = [limiter.acquire(first.signal), limiter.acquire(first.signal)];
 		const { startsExactlyAt } = askFor(limiter, clock, 1, new AbortController().signal);
 		await clock.advance(10);
 		first.abort();
 		for (const call of firstCalls) await expect(call).rejects.toBeInstanceOf(ExecutionStoppedError);
-		limiter.onSuccess(); // at 10 ms
+		running.answered(); // at 10 ms
 		await startsExactlyAt(0, 1010);
 	});
 
@@ -203,7 +218,7 @@ describe('AdaptiveRateLimiter: a stopped execution', () => {
 
 describe('AdaptiveRateLimiter: adapting to refusals', () => {
 	it('a lone refusal lowers the rate by a quarter; refusals that keep coming halve it', async () => {
-		const { clock, limiter } = limiterAt(20);
+		const { clock, limiter } = adaptationAt(20);
 		limiter.onThrottled();
 		expect(limiter.rate).toBe(15);
 
@@ -224,7 +239,7 @@ describe('AdaptiveRateLimiter: adapting to refusals', () => {
 	});
 
 	it('climbs back by a twentieth of the configured rate per quiet second, up to it', async () => {
-		const { clock, limiter } = limiterAt(20);
+		const { clock, limiter } = adaptationAt(20);
 		limiter.onThrottled();
 		limiter.onSuccess();
 		expect(limiter.rate).toBe(15);
@@ -236,7 +251,7 @@ describe('AdaptiveRateLimiter: adapting to refusals', () => {
 	});
 
 	it('climbs only after a second without refusals, and a climb does not hide the refusal after it', async () => {
-		const { clock, limiter } = limiterAt(20);
+		const { clock, limiter } = adaptationAt(20);
 		limiter.onThrottled();
 		await clock.advance(900);
 		limiter.onThrottled(); // the same overload: no second decrease
@@ -252,7 +267,7 @@ describe('AdaptiveRateLimiter: adapting to refusals', () => {
 	});
 
 	it('climbs once per second however many answers come, by at least one call per second', async () => {
-		const { clock, limiter } = limiterAt(100);
+		const { clock, limiter } = adaptationAt(100);
 		limiter.onThrottled();
 		expect(limiter.rate).toBe(75);
 		await clock.advance(1_000);
@@ -266,7 +281,7 @@ describe('AdaptiveRateLimiter: adapting to refusals', () => {
 		limiter.onSuccess();
 		expect(limiter.rate).toBe(85);
 
-		const small = new AdaptiveRateLimiter(10, clock);
+		const small = new RateAdaptation(10, clock);
 		small.onThrottled();
 		await clock.advance(1_000);
 		small.onSuccess();
@@ -275,7 +290,7 @@ describe('AdaptiveRateLimiter: adapting to refusals', () => {
 	});
 
 	it('a refusal 5 s after the previous one is a lone one', async () => {
-		const { clock, limiter } = limiterAt(20);
+		const { clock, limiter } = adaptationAt(20);
 		limiter.onThrottled();
 		await clock.advance(5_000);
 		limiter.onThrottled();
@@ -286,8 +301,8 @@ describe('AdaptiveRateLimiter: adapting to refusals', () => {
 	});
 
 	it('never goes below one call per second, nor above a configured rate under one', async () => {
-		const { clock, limiter } = limiterAt(2);
-		const slow = new AdaptiveRateLimiter(0.5, clock);
+		const { clock, limiter } = adaptationAt(2);
+		const slow = new RateAdaptation(0.5, clock);
 		for (let refusal = 0; refusal < 10; refusal++) {
 			await clock.advance(1_000);
 			limiter.onThrottled();
@@ -299,8 +314,7 @@ describe('AdaptiveRateLimiter: adapting to refusals', () => {
 
 	it('a lower rate leaves fewer places: after a refusal at 20 per second, 15 start per second', async () => {
 		const { clock, limiter } = limiterAt(20);
-		await limiter.acquire();
-		limiter.onThrottled();
+		(await limiter.acquire()).throttled();
 		// the refused call holds its place for a second after its answer
 		await clock.advance(1000);
 		const { startedAt } = askFor(limiter, clock, 16);

@@ -20,7 +20,7 @@ import { describeErrcode } from './errorCodes';
 import { encodeForm } from './form';
 import { exchange } from './http';
 import { failureError } from './messages';
-import type { AdaptiveRateLimiter } from './rateLimiter';
+import type { LimitedCall } from './rateLimiter';
 import { Redactor } from './redact';
 import type { RepeatPolicy, RetryBudget } from './retryPolicy';
 import { decide } from './retryPolicy';
@@ -76,7 +76,7 @@ export class DingTalkClient {
 	 */
 	async call(path: string, params: IDataObject, policy: RepeatPolicy, itemIndex?: number): Promise<IDataObject> {
 		const connection = await this.connect(itemIndex);
-		const limiter = connection.session.limiter(path, this.options.requestsPerSecond);
+		const limiter = connection.session.limiter(path, this.options.requestsPerSecond).forCall();
 		const body = encodeForm(params);
 		const { maxRetries, maxBanWaitSeconds } = this.options;
 		const allowance: Record<RetryBudget, number> = {
@@ -135,7 +135,7 @@ export class DingTalkClient {
 	/** One attempt, once the token is chosen. Returns every outcome; throws only for a stop or a refused key. */
 	private async attempt(
 		connection: Connection,
-		limiter: AdaptiveRateLimiter,
+		limiter: LimitedCall,
 		path: string,
 		body: string,
 		credentials: ICredentialDataDecryptedObject,

@@ -9,8 +9,26 @@ export interface RateLimiterClock {
 
 const SYSTEM_CLOCK: RateLimiterClock = { now: () => Date.now(), wait };
 
+/** One started call's place in the limiter. Report its answer once; a place never reported expires. */
+export interface LimiterPlace {
+	/** DingTalk answered and did not refuse the call for the rate (other errors included) */
+	answered(): void;
+	/** DingTalk refused the call for the rate (90018/90002/429) */
+	throttled(): void;
+}
+
+/**
+ * One DingTalk call and its retries, as the client sees the limiter: each attempt takes a place
+ * with acquire(), and onSuccess() / onThrottled() report that attempt's answer.
+ */
+export interface LimitedCall {
+	acquire(signal?: AbortSignal): Promise<void>;
+	onSuccess(): void;
+	onThrottled(): void;
+}
+
 interface Waiter {
-	resolve: () => void;
+	resolve: (place: LimiterPlace) => void;
 	reject: (error: Error) => void;
 	signal?: AbortSignal;
 }
@@ -28,34 +46,27 @@ interface Waiter {
  * 1.1 s. (Calls merely started evenly spaced reach DingTalk bunched over a real network, and some
  * are refused.)
  *
- * Callers report answers with onSuccess() and onThrottled(), which do not say which call answered:
- * each answer frees the oldest call still unanswered, so a place is never counted free sooner than
- * the call holding it could have been answered. A call never reported (the network failed, the
- * execution stopped) keeps its place as if answered `ASSUMED_ANSWER_MS` after it started.
+ * acquire() hands each call its place, and the call reports its own answer on it. A call never
+ * reported (the network failed, the execution stopped) keeps its place as if answered
+ * `ASSUMED_ANSWER_MS` after it started.
  *
  * Starts are also spaced by a quarter of 1 / rate, so that waiting calls trickle out rather than
  * leave all at once; below one call per second the window is 1 / rate instead of a second.
  *
- * The rate adapts like TCP's congestion control, for a quota shared with others (another execution,
- * another n8n worker): when DingTalk answers "too many calls" (90018/90002/429) the rate drops, at
- * most once a second since one overload shows up in several answers at once, by a quarter for a lone
- * refusal and by half when refusals keep coming; after a second without refusals it climbs back by a
- * twentieth of the configured rate, and so on each second.
+ * The rate adapts to DingTalk's refusals (RateAdaptation), for a quota shared with others.
  *
  * pauseFor() (DingTalk asked to wait) holds back every call, including ones already waiting; a
  * stopped execution's waiting calls end at once.
  */
 export class AdaptiveRateLimiter {
-	private currentRate: number;
+	private readonly adaptation: RateAdaptation;
 	private pausedUntil = -Infinity;
 	private lastStartAt = -Infinity;
-	private lastDecreaseAt = -Infinity;
-	private lastClimbAt = -Infinity;
-	private lastThrottleAt = -Infinity;
-	/** start times of calls not answered yet, oldest first (older than the assumed answer time included) */
-	private readonly unanswered: number[] = [];
-	/** when each answered call gives back its place (its answer plus the window), in order */
-	private readonly placeFreeAt: number[] = [];
+	/**
+	 * When each place in use comes free, in ascending order: an answered call's answer plus the
+	 * window, an unanswered call's assumed answer plus the window.
+	 */
+	private readonly freeAt: number[] = [];
 	private readonly waiters: Waiter[] = [];
 	/** one listener per execution's stop signal, however many of its calls wait */
 	private readonly stopListeners = new Map<AbortSignal, () => void>();
@@ -67,32 +78,26 @@ export class AdaptiveRateLimiter {
 	private static readonly WINDOW_MS = 1000;
 	/** a call never reported holds its place as if answered this long after it started */
 	private static readonly ASSUMED_ANSWER_MS = 3000;
-	/** unanswered calls older than this are forgotten (the caller gave up on them long ago) */
-	private static readonly FORGET_UNANSWERED_MS = 120_000;
 	/** starts are at least this fraction of 1 / rate apart (more costs throughput under jitter) */
 	private static readonly SPACING = 0.25;
-	/** a refusal within this long of the previous one means the quota is shared */
-	private static readonly CONTENTION_MS = 5000;
-	private static readonly LONE_REFUSAL_DECREASE = 0.75;
-	private static readonly CONTENDED_DECREASE = 0.5;
 
 	constructor(
-		private readonly maxRate: number,
+		maxRate: number,
 		private readonly clock: RateLimiterClock = SYSTEM_CLOCK,
 	) {
-		this.currentRate = maxRate;
+		this.adaptation = new RateAdaptation(maxRate, clock);
 	}
 
 	get rate(): number {
-		return this.currentRate;
+		return this.adaptation.rate;
 	}
 
 	/**
-	 * Resolves when the caller may start its call, in the order callers asked. Rejects with
-	 * ExecutionStoppedError as soon as `signal` fires.
+	 * Resolves with the call's place when the caller may start its call, in the order callers asked.
+	 * Rejects with ExecutionStoppedError as soon as `signal` fires.
 	 */
-	acquire(signal?: AbortSignal): Promise<void> {
-		return new Promise<void>((resolve, reject) => {
+	acquire(signal?: AbortSignal): Promise<LimiterPlace> {
+		return new Promise<LimiterPlace>((resolve, reject) => {
 			if (signal?.aborted) {
 				reject(new ExecutionStoppedError());
 				return;
@@ -109,30 +114,20 @@ export class AdaptiveRateLimiter {
 		});
 	}
 
-	/** DingTalk refused a call for the rate (90018/90002/429): the call is answered, and the rate drops. */
-	onThrottled(): void {
-		const now = this.clock.now();
-		this.answered(now);
-		const contended = now - this.lastThrottleAt < AdaptiveRateLimiter.CONTENTION_MS;
-		this.lastThrottleAt = now;
-		if (now - this.lastDecreaseAt < 1000) return;
-		const decrease = contended ? AdaptiveRateLimiter.CONTENDED_DECREASE : AdaptiveRateLimiter.LONE_REFUSAL_DECREASE;
-		this.currentRate = Math.max(Math.min(1, this.maxRate), this.currentRate * decrease);
-		this.lastDecreaseAt = now;
-	}
-
-	/**
-	 * DingTalk answered and did not refuse the call for the rate (errors other than 90018/90002/429
-	 * included: every answer gives its call's place back a second later). The rate creeps back towards
-	 * the configured one.
-	 */
-	onSuccess(): void {
-		const now = this.clock.now();
-		this.answered(now);
-		if (this.currentRate >= this.maxRate) return;
-		if (now - this.lastThrottleAt < 1000 || now - this.lastClimbAt < 1000) return;
-		this.currentRate = Math.min(this.maxRate, this.currentRate + Math.max(1, this.maxRate / 20));
-		this.lastClimbAt = now;
+	/** The limiter as one call and its retries use it: each answer reported frees that attempt's place. */
+	forCall(): LimitedCall {
+		let place: LimiterPlace | undefined;
+		const report = (how: 'answered' | 'throttled') => {
+			place?.[how]();
+			place = undefined;
+		};
+		return {
+			acquire: async (signal) => {
+				place = await this.acquire(signal);
+			},
+			onSuccess: () => report('answered'),
+			onThrottled: () => report('throttled'),
+		};
 	}
 
 	/** No call starts before `ms` from now (DingTalk banned the IP and asked to wait). */
@@ -169,12 +164,30 @@ export class AdaptiveRateLimiter {
 	}
 
 	private start(waiter: Waiter, now: number): void {
-		this.unanswered.push(now);
 		this.lastStartAt = now;
 		if (waiter.signal && !this.waiters.some((other) => other.signal === waiter.signal)) {
 			this.stopListening(waiter.signal);
 		}
-		waiter.resolve();
+		waiter.resolve(this.takePlace(now));
+	}
+
+	/** A place held from `now` until the call's answer (plus the window), reported once. */
+	private takePlace(now: number): LimiterPlace {
+		let until = now + AdaptiveRateLimiter.ASSUMED_ANSWER_MS + this.windowMs();
+		insertSorted(this.freeAt, until);
+		let reported = false;
+		const report = (refused: boolean) => {
+			if (reported) return;
+			reported = true;
+			const answeredAt = this.clock.now();
+			removeSorted(this.freeAt, until);
+			until = answeredAt + this.windowMs();
+			insertSorted(this.freeAt, until);
+			if (refused) this.adaptation.onThrottled();
+			else this.adaptation.onSuccess();
+			this.wake();
+		};
+		return { answered: () => report(false), throttled: () => report(true) };
 	}
 
 	/** An execution was stopped: its waiting calls end at once, the others keep their turn. */
@@ -201,67 +214,29 @@ export class AdaptiveRateLimiter {
 		this.wakeUp?.abort();
 	}
 
-	/** An answer came back: the oldest unanswered call gives back its place a window from now. */
-	private answered(now: number): void {
-		this.forgetPast(now);
-		this.unanswered.shift();
-		this.placeFreeAt.push(now + this.windowMs());
-		this.wake();
-	}
-
 	/**
 	 * A second, or longer below one call per second: `perWindow()` calls per `windowMs()` is
 	 * never more than the rate.
 	 */
 	private windowMs(): number {
 		const second = AdaptiveRateLimiter.WINDOW_MS;
-		return this.currentRate >= 1 ? second : second / this.currentRate;
+		return this.rate >= 1 ? second : second / this.rate;
 	}
 
 	private perWindow(): number {
-		return Math.max(1, Math.floor(this.currentRate));
-	}
-
-	/** How long an unanswered call holds its place after it started. */
-	private unansweredHoldMs(): number {
-		return AdaptiveRateLimiter.ASSUMED_ANSWER_MS + this.windowMs();
-	}
-
-	private forgetPast(now: number): void {
-		while (this.placeFreeAt.length > 0 && this.placeFreeAt[0] <= now) this.placeFreeAt.shift();
-		const forgetBefore = now - AdaptiveRateLimiter.FORGET_UNANSWERED_MS;
-		while (this.unanswered.length > 0 && this.unanswered[0] < forgetBefore) this.unanswered.shift();
+		return Math.max(1, Math.floor(this.rate));
 	}
 
 	/** The earliest moment from `now` on when the next call may start. */
 	private earliestStart(now: number): number {
-		this.forgetPast(now);
-		const spacing = (AdaptiveRateLimiter.SPACING * AdaptiveRateLimiter.WINDOW_MS) / this.currentRate;
+		// places whose time is up are free
+		const stillHeld = firstAfter(this.freeAt, now);
+		if (stillHeld > 0) this.freeAt.splice(0, stillHeld);
+		const spacing = (AdaptiveRateLimiter.SPACING * AdaptiveRateLimiter.WINDOW_MS) / this.rate;
 		const notBefore = Math.max(now, this.pausedUntil, this.lastStartAt + spacing);
-
-		// places still held: answered calls, then unanswered ones until their assumed answer plus the window
-		const hold = this.unansweredHoldMs();
-		const firstHeld = firstAfter(this.unanswered, now - hold);
-		const held = this.placeFreeAt.length + this.unanswered.length - firstHeld;
-		const mustFree = held - this.perWindow() + 1;
+		const mustFree = this.freeAt.length - this.perWindow() + 1;
 		if (mustFree <= 0) return notBefore;
-
-		// the moment the `mustFree`-th place comes free: walk both ordered lists together
-		let answered = 0;
-		let unanswered = firstHeld;
-		let freeAt = now;
-		for (let freed = 0; freed < mustFree; freed++) {
-			const nextAnswered = answered < this.placeFreeAt.length ? this.placeFreeAt[answered] : Infinity;
-			const nextUnanswered = unanswered < this.unanswered.length ? this.unanswered[unanswered] + hold : Infinity;
-			if (nextAnswered <= nextUnanswered) {
-				freeAt = nextAnswered;
-				answered++;
-			} else {
-				freeAt = nextUnanswered;
-				unanswered++;
-			}
-		}
-		return Math.max(notBefore, freeAt);
+		return Math.max(notBefore, this.freeAt[mustFree - 1]);
 	}
 }
 
@@ -275,4 +250,64 @@ function firstAfter(values: number[], limit: number): number {
 		else low = middle + 1;
 	}
 	return low;
+}
+
+function insertSorted(values: number[], value: number): void {
+	values.splice(firstAfter(values, value), 0, value);
+}
+
+/** Removes one `value` from ascending `values`, if it is there (a place already come free is not). */
+function removeSorted(values: number[], value: number): void {
+	const index = firstAfter(values, value) - 1;
+	if (index >= 0 && values[index] === value) values.splice(index, 1);
+}
+
+/**
+ * How the limiter's rate follows DingTalk's refusals, like TCP's congestion control, for a quota
+ * shared with others (another execution, another n8n worker): when DingTalk answers "too many calls"
+ * the rate drops, at most once a second since one overload shows up in several answers at once, by a
+ * quarter for a lone refusal and by half when refusals keep coming; after a second without refusals
+ * it climbs back by a twentieth of the configured rate, and so on each second.
+ */
+export class RateAdaptation {
+	private currentRate: number;
+	private lastDecreaseAt = -Infinity;
+	private lastClimbAt = -Infinity;
+	private lastThrottleAt = -Infinity;
+
+	/** a refusal within this long of the previous one means the quota is shared */
+	private static readonly CONTENTION_MS = 5000;
+	private static readonly LONE_REFUSAL_DECREASE = 0.75;
+	private static readonly CONTENDED_DECREASE = 0.5;
+
+	constructor(
+		private readonly maxRate: number,
+		private readonly clock: Pick<RateLimiterClock, 'now'>,
+	) {
+		this.currentRate = maxRate;
+	}
+
+	get rate(): number {
+		return this.currentRate;
+	}
+
+	/** DingTalk refused a call for the rate (90018/90002/429): the rate drops. */
+	onThrottled(): void {
+		const now = this.clock.now();
+		const contended = now - this.lastThrottleAt < RateAdaptation.CONTENTION_MS;
+		this.lastThrottleAt = now;
+		if (now - this.lastDecreaseAt < 1000) return;
+		const decrease = contended ? RateAdaptation.CONTENDED_DECREASE : RateAdaptation.LONE_REFUSAL_DECREASE;
+		this.currentRate = Math.max(Math.min(1, this.maxRate), this.currentRate * decrease);
+		this.lastDecreaseAt = now;
+	}
+
+	/** DingTalk answered without refusing the call for the rate: the rate creeps back towards the configured one. */
+	onSuccess(): void {
+		const now = this.clock.now();
+		if (this.currentRate >= this.maxRate) return;
+		if (now - this.lastThrottleAt < 1000 || now - this.lastClimbAt < 1000) return;
+		this.currentRate = Math.min(this.maxRate, this.currentRate + Math.max(1, this.maxRate / 20));
+		this.lastClimbAt = now;
+	}
 }
