@@ -67,11 +67,41 @@ describe('AdaptiveRateLimiter: how fast calls may start', () => {
 		expect(startedAt[2]).toBe(1200);
 	});
 
-	it('an unanswered call keeps its place as if answered 3 s after it started', async () => {
+	it('a call slower than 4 s keeps its place until a second after its answer (a 6 s stall)', async () => {
 		const { clock, limiter } = limiterAt(1);
-		const { startedAt, startsExactlyAt } = askFor(limiter, clock, 2);
-		await startsExactlyAt(1, 4000);
-		expect(startedAt[0]).toBe(0);
+		const slow = await limiter.acquire(undefined, 30_000);
+		const { startedAt, startsExactlyAt } = askFor(limiter, clock, 1);
+		// DingTalk stalls: the first call is still unanswered at 6 s, and may yet be counted then
+		await clock.advance(6000);
+		expect(startedAt[0]).toBeUndefined();
+		slow.answered();
+		await startsExactlyAt(0, 7000);
+	});
+
+	it('a call never reported gives its place back at its own timeout plus the window', async () => {
+		const { clock, limiter } = limiterAt(1);
+		await limiter.acquire(undefined, 10_000);
+		const { startsExactlyAt } = askFor(limiter, clock, 1);
+		await startsExactlyAt(0, 11_000);
+	});
+
+	it('without a timeout given, a call never reported keeps its place for the longest Timeout (300 s) plus the window', async () => {
+		const { clock, limiter } = limiterAt(1);
+		await limiter.acquire();
+		const { startsExactlyAt } = askFor(limiter, clock, 1);
+		await startsExactlyAt(0, 301_000);
+	});
+
+	it('calls of one run each report their own answer: a late answer frees the slow call, not the oldest one', async () => {
+		const { clock, limiter } = limiterAt(2);
+		const { startedAt, places } = askFor(limiter, clock, 2);
+		await clock.advance(200);
+		// the second call answers at 200 ms, the first hangs until its 10 s timeout
+		places[1].answered();
+		const waiting = askFor(limiter, clock, 2);
+		await clock.advance(5000);
+		expect(startedAt).toEqual([0, 125]);
+		expect(waiting.startedAt).toEqual([1000, undefined]);
 	});
 
 	it('below one call per second, the window is 1 / rate', async () => {
@@ -80,6 +110,38 @@ describe('AdaptiveRateLimiter: how fast calls may start', () => {
 		await clock.advance(100);
 		places[0].answered();
 		await startsExactlyAt(1, 2100);
+	});
+
+	it.each([
+		{ rate: 1.9, inTenSeconds: 19 },
+		{ rate: 6.6, inTenSeconds: 66 },
+		{ rate: 0.5, inTenSeconds: 5 },
+	])('honours a fractional rate: $rate per second lets $inTenSeconds calls start in 10 s, and never more than the rate over its window', async ({ rate, inTenSeconds }) => {
+		const { clock, limiter } = limiterAt(rate);
+		const started: number[] = [];
+		const asked = clock.now();
+		// calls answered at once, asked for one after the other: only the limiter sets the pace
+		const caller = async () => {
+			while (clock.now() - asked < 10_000) {
+				const place = await limiter.acquire();
+				if (clock.now() - asked >= 10_000) return;
+				started.push(clock.now() - asked);
+				place.answered();
+			}
+		};
+		const callers = Array.from({ length: 10 }, caller);
+		await clock.runUntil(asked + 10_000);
+		limiter.pauseFor(3600_000);
+		expect(started.length).toBeGreaterThanOrEqual(inTenSeconds);
+		// the places of the first window, then the rate
+		expect(started.length).toBeLessThanOrEqual(rate * 10 + Math.ceil(rate));
+		// the rate rounded up in any window of (rate rounded up) / rate seconds, so never more than a second's worth in a second
+		const places = Math.ceil(rate);
+		const windowMs = (places / rate) * 1000;
+		for (const from of started) {
+			expect(started.filter((at) => at >= from && at < from + windowMs).length).toBeLessThanOrEqual(places);
+		}
+		void callers;
 	});
 
 	it('lets calls start in the order they asked', async () => {
@@ -147,15 +209,39 @@ describe('AdaptiveRateLimiter: a stopped execution', () => {
 		expect(startedAt).toEqual([60_000, 60_025]);
 	});
 
-	it('listens once to the stop signal of an execution, however many of its calls wait, and lets go after', async () => {
+	it('listens once to the stop signal of an execution, however many of its calls wait or run, and lets go once all are answered', async () => {
 		const { clock, limiter } = limiterAt(10);
 		const stop = new AbortController();
 		const added = jest.spyOn(stop.signal, 'addEventListener');
 		const removed = jest.spyOn(stop.signal, 'removeEventListener');
-		const { startedAt } = askFor(limiter, clock, 10, stop.signal);
+		const { startedAt, places } = askFor(limiter, clock, 10, stop.signal);
 		await clock.advance(500);
 		expect(startedAt.every((at) => at !== undefined)).toBe(true);
+		places.slice(0, 9).forEach((place) => place.answered());
+		expect(removed).not.toHaveBeenCalled();
+		places[9].throttled();
 		expect(added).toHaveBeenCalledTimes(1);
+		expect(removed).toHaveBeenCalledTimes(1);
+	});
+
+	it('a running call of a stopped execution counts as given up at the stop: its place comes free a window later', async () => {
+		const { clock, limiter } = limiterAt(1);
+		const stop = new AbortController();
+		await limiter.acquire(stop.signal, 30_000);
+		const { startsExactlyAt } = askFor(limiter, clock, 1, new AbortController().signal);
+		await clock.advance(500);
+		stop.abort();
+		await startsExactlyAt(0, 1500);
+	});
+
+	it('a call that threw, never reported, lets go of the stop signal once its place has come free', async () => {
+		const { clock, limiter } = limiterAt(1);
+		const stop = new AbortController();
+		const removed = jest.spyOn(stop.signal, 'removeEventListener');
+		await limiter.acquire(stop.signal, 5_000);
+		await clock.advance(6_000);
+		// the next call finds the place free and the call forgotten
+		(await limiter.acquire()).answered();
 		expect(removed).toHaveBeenCalledTimes(1);
 	});
 
@@ -187,9 +273,10 @@ describe('AdaptiveRateLimiter: a stopped execution', () => {
 		// the listener went with the calls: another stop would find nothing to end
 		const later = new AbortController();
 		const laterRemoved = jest.spyOn(later.signal, 'removeEventListener');
-		const { startedAt: laterStarted } = askFor(limiter, clock, 3, later.signal);
+		const { startedAt: laterStarted, places: laterPlaces } = askFor(limiter, clock, 3, later.signal);
 		await clock.advance(200);
 		expect(laterStarted.every((at) => at !== undefined)).toBe(true);
+		laterPlaces.forEach((place) => place.answered());
 		expect(laterRemoved).toHaveBeenCalledWith('abort', expect.any(Function));
 	});
 

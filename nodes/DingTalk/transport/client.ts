@@ -76,7 +76,7 @@ export class DingTalkClient {
 	 */
 	async call(path: string, params: IDataObject, policy: RepeatPolicy, itemIndex?: number): Promise<IDataObject> {
 		const connection = await this.connect(itemIndex);
-		const limiter = connection.session.limiter(path, this.options.requestsPerSecond).forCall();
+		const limiter = connection.session.limiter(path, this.options.requestsPerSecond).forCall(this.options.timeoutSeconds * 1000);
 		const body = encodeForm(params);
 		const { maxRetries, maxBanWaitSeconds } = this.options;
 		const allowance: Record<RetryBudget, number> = {

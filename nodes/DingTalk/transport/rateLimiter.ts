@@ -27,10 +27,20 @@ export interface LimitedCall {
 	onThrottled(): void;
 }
 
+interface StoppableCall {
+	signal: AbortSignal;
+	/** the execution was stopped: the call was given up now */
+	stopped: () => void;
+	/** when its place comes free */
+	heldUntil: () => number;
+}
+
 interface Waiter {
 	resolve: (place: LimiterPlace) => void;
 	reject: (error: Error) => void;
 	signal?: AbortSignal;
+	/** how long the call may take at most: an unanswered call holds its place that long, plus the window */
+	timeoutMs: number;
 }
 
 /**
@@ -46,17 +56,19 @@ interface Waiter {
  * 1.1 s. (Calls merely started evenly spaced reach DingTalk bunched over a real network, and some
  * are refused.)
  *
- * acquire() hands each call its place, and the call reports its own answer on it. A call never
- * reported (the network failed, the execution stopped) keeps its place as if answered
- * `ASSUMED_ANSWER_MS` after it started.
+ * acquire() hands each call its place, and the call reports its own answer on it. A call slow to
+ * answer keeps its place however long it takes; one never reported (the execution stopped, an error
+ * was thrown) keeps it until its own timeout plus the window.
  *
- * Starts are also spaced by a quarter of 1 / rate, so that waiting calls trickle out rather than
- * leave all at once; below one call per second the window is 1 / rate instead of a second.
+ * A rate that is not a whole number gets the places rounded up, each held a little longer than a
+ * second (6.6 per second: 7 places, each held 7 / 6.6 s after its answer); below one call per second
+ * that is one place held 1 / rate. Starts are also spaced by a quarter of 1 / rate, so that waiting
+ * calls trickle out rather than leave all at once.
  *
  * The rate adapts to DingTalk's refusals (RateAdaptation), for a quota shared with others.
  *
  * pauseFor() (DingTalk asked to wait) holds back every call, including ones already waiting; a
- * stopped execution's waiting calls end at once.
+ * stopped execution's waiting calls end at once, and its running calls count as given up then.
  */
 export class AdaptiveRateLimiter {
 	private readonly adaptation: RateAdaptation;
@@ -68,16 +80,21 @@ export class AdaptiveRateLimiter {
 	 */
 	private readonly freeAt: number[] = [];
 	private readonly waiters: Waiter[] = [];
-	/** one listener per execution's stop signal, however many of its calls wait */
-	private readonly stopListeners = new Map<AbortSignal, () => void>();
+	/** started calls of executions that may be stopped, not reported yet */
+	private readonly stoppableCalls = new Set<StoppableCall>();
+	/**
+	 * One listener per execution's stop signal, however many of its calls wait or run, let go when
+	 * none is left.
+	 */
+	private readonly executions = new Map<AbortSignal, { onStop: () => void; calls: number }>();
 	private granting = false;
 	/** cuts short the sleep of the loop that lets waiting calls start */
 	private wakeUp?: AbortController;
 
 	/** DingTalk's second. A call holds its place this long after its answer. */
 	private static readonly WINDOW_MS = 1000;
-	/** a call never reported holds its place as if answered this long after it started */
-	private static readonly ASSUMED_ANSWER_MS = 3000;
+	/** the node's longest Timeout: a call whose own is not given may take this long */
+	private static readonly LONGEST_TIMEOUT_MS = 300_000;
 	/** starts are at least this fraction of 1 / rate apart (more costs throughput under jitter) */
 	private static readonly SPACING = 0.25;
 
@@ -94,28 +111,23 @@ export class AdaptiveRateLimiter {
 
 	/**
 	 * Resolves with the call's place when the caller may start its call, in the order callers asked.
-	 * Rejects with ExecutionStoppedError as soon as `signal` fires.
+	 * Rejects with ExecutionStoppedError as soon as `signal` fires. `timeoutMs`: how long the call
+	 * may take at most (its Timeout).
 	 */
-	acquire(signal?: AbortSignal): Promise<LimiterPlace> {
+	acquire(signal?: AbortSignal, timeoutMs = AdaptiveRateLimiter.LONGEST_TIMEOUT_MS): Promise<LimiterPlace> {
 		return new Promise<LimiterPlace>((resolve, reject) => {
 			if (signal?.aborted) {
 				reject(new ExecutionStoppedError());
 				return;
 			}
-			const waiter: Waiter = { resolve, reject, signal };
-			this.waiters.push(waiter);
+			if (signal) this.join(signal);
+			this.waiters.push({ resolve, reject, signal, timeoutMs });
 			void this.grant();
-			// a call that may start at once (above) needs no listener
-			if (signal && !this.stopListeners.has(signal) && this.waiters.includes(waiter)) {
-				const onStop = () => this.stopped(signal);
-				this.stopListeners.set(signal, onStop);
-				signal.addEventListener('abort', onStop, { once: true });
-			}
 		});
 	}
 
 	/** The limiter as one call and its retries use it: each answer reported frees that attempt's place. */
-	forCall(): LimitedCall {
+	forCall(timeoutMs: number): LimitedCall {
 		let place: LimiterPlace | undefined;
 		const report = (how: 'answered' | 'throttled') => {
 			place?.[how]();
@@ -123,7 +135,7 @@ export class AdaptiveRateLimiter {
 		};
 		return {
 			acquire: async (signal) => {
-				place = await this.acquire(signal);
+				place = await this.acquire(signal, timeoutMs);
 			},
 			onSuccess: () => report('answered'),
 			onThrottled: () => report('throttled'),
@@ -165,49 +177,84 @@ export class AdaptiveRateLimiter {
 
 	private start(waiter: Waiter, now: number): void {
 		this.lastStartAt = now;
-		if (waiter.signal && !this.waiters.some((other) => other.signal === waiter.signal)) {
-			this.stopListening(waiter.signal);
-		}
-		waiter.resolve(this.takePlace(now));
+		waiter.resolve(this.takePlace(now, waiter.timeoutMs, waiter.signal));
 	}
 
-	/** A place held from `now` until the call's answer (plus the window), reported once. */
-	private takePlace(now: number): LimiterPlace {
-		let until = now + AdaptiveRateLimiter.ASSUMED_ANSWER_MS + this.windowMs();
+	/**
+	 * A place held from `now` until a window after the call's answer, reported once. A call never
+	 * reported (an error was thrown) may have been answered as late as its timeout; one whose
+	 * execution was stopped was given up when the stop came, as one that timed out.
+	 */
+	private takePlace(now: number, timeoutMs: number, signal: AbortSignal | undefined): LimiterPlace {
+		let until = now + timeoutMs + this.windowMs();
 		insertSorted(this.freeAt, until);
 		let reported = false;
-		const report = (refused: boolean) => {
+		const report = (outcome: 'answered' | 'throttled' | 'stopped') => {
 			if (reported) return;
 			reported = true;
-			const answeredAt = this.clock.now();
+			if (stoppable) {
+				this.stoppableCalls.delete(stoppable);
+				if (outcome !== 'stopped') this.leave(stoppable.signal);
+			}
 			removeSorted(this.freeAt, until);
-			until = answeredAt + this.windowMs();
+			until = this.clock.now() + this.windowMs();
 			insertSorted(this.freeAt, until);
-			if (refused) this.adaptation.onThrottled();
-			else this.adaptation.onSuccess();
+			if (outcome === 'throttled') this.adaptation.onThrottled();
+			if (outcome === 'answered') this.adaptation.onSuccess();
 			this.wake();
 		};
-		return { answered: () => report(false), throttled: () => report(true) };
+		const stoppable: StoppableCall | undefined = signal && { signal, stopped: () => report('stopped'), heldUntil: () => until };
+		if (stoppable) this.stoppableCalls.add(stoppable);
+		return { answered: () => report('answered'), throttled: () => report('throttled') };
 	}
 
-	/** An execution was stopped: its waiting calls end at once, the others keep their turn. */
+	/** Started calls that threw, never reported, are forgotten once their place has come free. */
+	private forgetExpiredCalls(now: number): void {
+		for (const call of this.stoppableCalls) {
+			if (call.heldUntil() > now) continue;
+			this.stoppableCalls.delete(call);
+			this.leave(call.signal);
+		}
+	}
+
+	/** A call of the execution that `signal` stops waits or runs: listen to the stop, once. */
+	private join(signal: AbortSignal): void {
+		const execution = this.executions.get(signal);
+		if (execution) {
+			execution.calls++;
+			return;
+		}
+		const onStop = () => this.stopped(signal);
+		this.executions.set(signal, { onStop, calls: 1 });
+		signal.addEventListener('abort', onStop, { once: true });
+	}
+
+	/** A call of that execution was reported (or failed): let go of the stop once none is left. */
+	private leave(signal: AbortSignal): void {
+		const execution = this.executions.get(signal);
+		if (!execution || --execution.calls > 0) return;
+		signal.removeEventListener('abort', execution.onStop);
+		this.executions.delete(signal);
+	}
+
+	/**
+	 * An execution was stopped: its waiting calls end at once, the others keep their turn; its
+	 * running calls were given up now, as timed-out ones: their places come free a window from now.
+	 */
 	private stopped(signal: AbortSignal): void {
-		this.stopListeners.delete(signal);
+		this.executions.delete(signal);
 		const ended = this.waiters.filter((waiter) => waiter.signal === signal);
 		this.waiters.splice(0, this.waiters.length, ...this.waiters.filter((waiter) => waiter.signal !== signal));
 		for (const waiter of ended) waiter.reject(new ExecutionStoppedError());
+		for (const call of [...this.stoppableCalls]) if (call.signal === signal) call.stopped();
 		this.wake();
 	}
 
-	private stopListening(signal: AbortSignal): void {
-		const onStop = this.stopListeners.get(signal);
-		if (onStop) signal.removeEventListener('abort', onStop);
-		this.stopListeners.delete(signal);
-	}
-
 	private failWaiters(error: Error): void {
-		for (const signal of [...this.stopListeners.keys()]) this.stopListening(signal);
-		for (const waiter of this.waiters.splice(0)) waiter.reject(error);
+		for (const waiter of this.waiters.splice(0)) {
+			if (waiter.signal) this.leave(waiter.signal);
+			waiter.reject(error);
+		}
 	}
 
 	private wake(): void {
@@ -215,16 +262,16 @@ export class AdaptiveRateLimiter {
 	}
 
 	/**
-	 * A second, or longer below one call per second: `perWindow()` calls per `windowMs()` is
-	 * never more than the rate.
+	 * How long a call holds its place after its answer: a second, or a little longer for a rate that
+	 * is not a whole number (6.6 per second: 7 places, each held 7 / 6.6 s), so that `perWindow()`
+	 * calls per `windowMs()` is exactly the rate.
 	 */
 	private windowMs(): number {
-		const second = AdaptiveRateLimiter.WINDOW_MS;
-		return this.rate >= 1 ? second : second / this.rate;
+		return (AdaptiveRateLimiter.WINDOW_MS * this.perWindow()) / this.rate;
 	}
 
 	private perWindow(): number {
-		return Math.max(1, Math.floor(this.rate));
+		return Math.ceil(this.rate);
 	}
 
 	/** The earliest moment from `now` on when the next call may start. */
@@ -232,6 +279,7 @@ export class AdaptiveRateLimiter {
 		// places whose time is up are free
 		const stillHeld = firstAfter(this.freeAt, now);
 		if (stillHeld > 0) this.freeAt.splice(0, stillHeld);
+		if (this.stoppableCalls.size > this.freeAt.length) this.forgetExpiredCalls(now);
 		const spacing = (AdaptiveRateLimiter.SPACING * AdaptiveRateLimiter.WINDOW_MS) / this.rate;
 		const notBefore = Math.max(now, this.pausedUntil, this.lastStartAt + spacing);
 		const mustFree = this.freeAt.length - this.perWindow() + 1;
