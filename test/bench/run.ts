@@ -40,9 +40,15 @@ interface Row {
 	input: Partial<ScenarioInput>;
 	/** items ÷ QPS limit: the fastest any client may finish */
 	quotaBoundS?: number;
-	/** executions at once, each in its own process (as on two n8n workers), sharing the items */
-	executions?: number;
+	/**
+	 * executions at once, each in its own process (as on n8n workers), sharing the items: how many
+	 * items each one gets (an idle worker gets none and sends nothing)
+	 */
+	shares?: number[];
 }
+
+/** Rows where several processes, each with its own limiter at the full quota, share one quota. */
+const SHARED_QUOTA = { latencyMs: 20, qpsLimit: { [UPDATE]: 50 } };
 
 const ROWS: Row[] = [
 	{
@@ -74,10 +80,37 @@ const ROWS: Row[] = [
 		title:
 			'1s. DingTalk node, two executions at once sharing the quota of 1 (500 items each, Requests per Second 50 each, separate processes as on two n8n workers)',
 		items: 1000,
-		knobs: { latencyMs: 20, qpsLimit: { [UPDATE]: 50 } },
+		knobs: SHARED_QUOTA,
 		input: { node: 'dingTalk', requestsPerSecond: 50 },
 		quotaBoundS: 20,
-		executions: 2,
+		shares: [500, 500],
+	},
+	{
+		id: 'quota-ours-shared-3',
+		title: '1s3. DingTalk node, as 1s with three processes (333-334 items each, Requests per Second 50 each)',
+		items: 1000,
+		knobs: SHARED_QUOTA,
+		input: { node: 'dingTalk', requestsPerSecond: 50 },
+		quotaBoundS: 20,
+		shares: [334, 333, 333],
+	},
+	{
+		id: 'quota-ours-busy-idle',
+		title: '1si. DingTalk node, one process busy with all 1,000 items beside an idle one (Requests per Second 50 each)',
+		items: 1000,
+		knobs: SHARED_QUOTA,
+		input: { node: 'dingTalk', requestsPerSecond: 50 },
+		quotaBoundS: 20,
+		shares: [1000, 0],
+	},
+	{
+		id: 'quota-ours-shared-uneven',
+		title: '1su. DingTalk node, as 1s with 800 and 200 items: the busy process has the quota to itself once the other is done',
+		items: 1000,
+		knobs: SHARED_QUOTA,
+		input: { node: 'dingTalk', requestsPerSecond: 50 },
+		quotaBoundS: 20,
+		shares: [800, 200],
 	},
 	{
 		id: 'quota-http',
@@ -143,15 +176,17 @@ interface Measured extends ScenarioOutput {
 }
 
 /**
- * Runs `executions` children at once, each on its share of the contact ids, and sums up what they
- * measured; the wall time runs from the first one's start to the last one's end.
+ * Runs one child per share at once, each on its share of the contact ids (a share of 0 is an idle
+ * worker: no child), and sums up what they measured; the wall time runs from the first one's start
+ * to the last one's end.
  */
-async function runChildren(input: ScenarioInput, executions: number): Promise<ScenarioOutput> {
-	const share = Math.ceil(input.contactIds.length / executions);
+async function runChildren(input: ScenarioInput, shares: number[]): Promise<ScenarioOutput> {
+	const firstIds = shares.map((_, index) => shares.slice(0, index).reduce((total, share) => total + share, 0));
 	const outputs = await Promise.all(
-		Array.from({ length: executions }, (_, index) =>
-			runChild({ ...input, contactIds: input.contactIds.slice(index * share, (index + 1) * share) }),
-		),
+		shares
+			.map((share, index) => ({ share, from: firstIds[index] }))
+			.filter(({ share }) => share > 0)
+			.map(({ share, from }) => runChild({ ...input, contactIds: input.contactIds.slice(from, from + share) })),
 	);
 	const sum = (key: 'cpuMs' | 'outputItems' | 'errorItems' | 'silentFailures') =>
 		outputs.reduce((total, output) => total + output[key], 0);
@@ -228,7 +263,7 @@ async function main(): Promise<void> {
 				labelId: SEED.labelIds[0],
 				accessToken,
 				n8nNodesBase: N8N_NODES_BASE,
-			}, row.executions ?? 1);
+			}, row.shares ?? [row.items]);
 			const log = sandbox.log as Array<{ path: string; applied: boolean; response: IDataObject; params: IDataObject }>;
 			const updates = log.filter((entry) => entry.path === UPDATE);
 			const appliedPerContact = new Map<string, number>();

@@ -63,9 +63,11 @@ interface Waiter {
  * A rate that is not a whole number gets the places rounded up, each held a little longer than a
  * second (6.6 per second: 7 places, each held 7 / 6.6 s after its answer); below one call per second
  * that is one place held 1 / rate. Starts are also spaced by a quarter of 1 / rate, so that waiting
- * calls trickle out rather than leave all at once.
+ * calls trickle out rather than leave all at once; the calls of a burst from nothing held (the first
+ * ones) are spaced by a whole 1 / rate, so that limiters of other workers starting at the same time
+ * learn of each other from a few refusals rather than a second's worth.
  *
- * The rate adapts to DingTalk's refusals (RateAdaptation), for a quota shared with others.
+ * The rate follows DingTalk's answers (RateAdaptation), for a quota shared with other workers.
  *
  * pauseFor() (DingTalk asked to wait) holds back every call, including ones already waiting; a
  * stopped execution's waiting calls end at once, and its running calls count as given up then.
@@ -74,9 +76,11 @@ export class AdaptiveRateLimiter {
 	private readonly adaptation: RateAdaptation;
 	private pausedUntil = -Infinity;
 	private lastStartAt = -Infinity;
+	/** starts left that are spaced by a whole 1 / rate */
+	private pacedStarts = 0;
 	/**
 	 * When each place in use comes free, in ascending order: an answered call's answer plus the
-	 * window, an unanswered call's assumed answer plus the window.
+	 * window, an unanswered call's timeout plus the window.
 	 */
 	private readonly freeAt: number[] = [];
 	private readonly waiters: Waiter[] = [];
@@ -101,8 +105,9 @@ export class AdaptiveRateLimiter {
 	constructor(
 		maxRate: number,
 		private readonly clock: RateLimiterClock = SYSTEM_CLOCK,
+		random: () => number = Math.random,
 	) {
-		this.adaptation = new RateAdaptation(maxRate, clock);
+		this.adaptation = new RateAdaptation(maxRate, clock, random);
 	}
 
 	get rate(): number {
@@ -177,6 +182,9 @@ export class AdaptiveRateLimiter {
 
 	private start(waiter: Waiter, now: number): void {
 		this.lastStartAt = now;
+		// a burst from no place held (the first calls, or after a pause in the work) is paced
+		if (this.freeAt.length === 0) this.pacedStarts = this.perWindow() - 1;
+		else if (this.pacedStarts > 0) this.pacedStarts--;
 		waiter.resolve(this.takePlace(now, waiter.timeoutMs, waiter.signal));
 	}
 
@@ -199,8 +207,8 @@ export class AdaptiveRateLimiter {
 			removeSorted(this.freeAt, until);
 			until = this.clock.now() + this.windowMs();
 			insertSorted(this.freeAt, until);
-			if (outcome === 'throttled') this.adaptation.onThrottled();
-			if (outcome === 'answered') this.adaptation.onSuccess();
+			if (outcome === 'throttled') this.adaptation.onThrottled(now);
+			if (outcome === 'answered') this.adaptation.onAccepted(now);
 			this.wake();
 		};
 		const stoppable: StoppableCall | undefined = signal && { signal, stopped: () => report('stopped'), heldUntil: () => until };
@@ -280,11 +288,15 @@ export class AdaptiveRateLimiter {
 		const stillHeld = firstAfter(this.freeAt, now);
 		if (stillHeld > 0) this.freeAt.splice(0, stillHeld);
 		if (this.stoppableCalls.size > this.freeAt.length) this.forgetExpiredCalls(now);
-		const spacing = (AdaptiveRateLimiter.SPACING * AdaptiveRateLimiter.WINDOW_MS) / this.rate;
+		this.adaptation.climbIfDue(now);
+		// a cut of the rate shortens the paced burst too
+		this.pacedStarts = Math.min(this.pacedStarts, this.perWindow() - 1);
+		const spacing = ((this.pacedStarts > 0 ? 1 : AdaptiveRateLimiter.SPACING) * AdaptiveRateLimiter.WINDOW_MS) / this.rate;
 		const notBefore = Math.max(now, this.pausedUntil, this.lastStartAt + spacing);
 		const mustFree = this.freeAt.length - this.perWindow() + 1;
 		if (mustFree <= 0) return notBefore;
-		return Math.max(notBefore, this.freeAt[mustFree - 1]);
+		// a climb of the rate may free a place sooner
+		return Math.max(notBefore, Math.min(this.freeAt[mustFree - 1], this.adaptation.nextClimbAt));
 	}
 }
 
@@ -311,51 +323,121 @@ function removeSorted(values: number[], value: number): void {
 }
 
 /**
- * How the limiter's rate follows DingTalk's refusals, like TCP's congestion control, for a quota
- * shared with others (another execution, another n8n worker): when DingTalk answers "too many calls"
- * the rate drops, at most once a second since one overload shows up in several answers at once, by a
- * quarter for a lone refusal and by half when refusals keep coming; after a second without refusals
- * it climbs back by a twentieth of the configured rate, and so on each second.
+ * How the rate follows DingTalk's answers when others share the quota: other executions, and above
+ * all other n8n workers, each with its own limiter set to the whole quota. No counter can be shared
+ * between workers; DingTalk's answers, "accepted" or "too many calls", and time are all there is.
+ *
+ * - A refusal means DingTalk's second is full. The calls of this limiter that DingTalk accepted in
+ *   the last second are then its share of the quota as things stand: the rate becomes that, so that
+ *   all limiters together fill the quota without overfilling it. A limiter that holds more than all
+ *   the others together (there is at least one other, so it holds more than half) also gives up a
+ *   quarter of the difference, so that shares even out. The rate never goes below half a call per
+ *   second. One overload shows up in several answers: refusals of calls that started before the cut
+ *   are part of it and change nothing.
+ * - After a refusal the rate stays put for a quiet time, then probes for room left by a worker that
+ *   went idle: it climbs by a fiftieth of the configured rate (at least one call), then again every
+ *   0.3 s by twice the last step, each step once a call started after the previous one was accepted,
+ *   up to the configured rate. A refusal ends the climb. The quiet time is 3 s, 4 s after a probe
+ *   that failed, drawn at random within ±25 % so that workers do not probe in step.
+ * - It starts at the configured rate: a worker alone has the whole quota at once.
+ *
+ * Each probe that finds the quota full costs one refused call (retried by the node), so this trades a
+ * few refusals for finding room within seconds; test/bench/run.ts compares designs (rows 1s*).
  */
 export class RateAdaptation {
 	private currentRate: number;
-	private lastDecreaseAt = -Infinity;
-	private lastClimbAt = -Infinity;
-	private lastThrottleAt = -Infinity;
+	/** answers of this limiter's accepted calls in the last second, oldest first */
+	private readonly acceptedAt: number[] = [];
+	/** when the rate was last cut: refusals of calls started before belong to that overload */
+	private lastCutAt = -Infinity;
+	/** when the rate last changed (a cut or a climb) */
+	private lastChangeAt = -Infinity;
+	/** a call started since the last change was accepted */
+	private confirmed = true;
+	/** the last change was a step up that has not reached the configured rate */
+	private probing = false;
+	/** probes in a row that found the quota full */
+	private failedProbes = 0;
+	private step: number;
+	private nextStepAt = -Infinity;
 
-	/** a refusal within this long of the previous one means the quota is shared */
-	private static readonly CONTENTION_MS = 5000;
-	private static readonly LONE_REFUSAL_DECREASE = 0.75;
-	private static readonly CONTENDED_DECREASE = 0.5;
+	private static readonly WINDOW_MS = 1000;
+	private static readonly MIN_RATE = 0.5;
+	/** the share of what it holds above all others together that a limiter gives up on a refusal */
+	private static readonly YIELD = 0.25;
+	private static readonly FIRST_STEP = 1 / 50;
+	private static readonly STEP_MS = 300;
+	private static readonly QUIET_MS = 3000;
+	private static readonly LONGEST_QUIET_MS = 4000;
+	/** the quiet time is drawn within ±a quarter of itself */
+	private static readonly QUIET_JITTER = 0.25;
 
 	constructor(
 		private readonly maxRate: number,
 		private readonly clock: Pick<RateLimiterClock, 'now'>,
+		private readonly random: () => number = Math.random,
 	) {
 		this.currentRate = maxRate;
+		this.step = this.firstStep();
 	}
 
 	get rate(): number {
 		return this.currentRate;
 	}
 
-	/** DingTalk refused a call for the rate (90018/90002/429): the rate drops. */
-	onThrottled(): void {
-		const now = this.clock.now();
-		const contended = now - this.lastThrottleAt < RateAdaptation.CONTENTION_MS;
-		this.lastThrottleAt = now;
-		if (now - this.lastDecreaseAt < 1000) return;
-		const decrease = contended ? RateAdaptation.CONTENDED_DECREASE : RateAdaptation.LONE_REFUSAL_DECREASE;
-		this.currentRate = Math.max(Math.min(1, this.maxRate), this.currentRate * decrease);
-		this.lastDecreaseAt = now;
+	/** When the rate may climb next (Infinity: not before something else happens). */
+	get nextClimbAt(): number {
+		return this.currentRate >= this.maxRate || !this.confirmed ? Infinity : this.nextStepAt;
 	}
 
-	/** DingTalk answered without refusing the call for the rate: the rate creeps back towards the configured one. */
-	onSuccess(): void {
+	/** DingTalk refused a call that started at `startedAt` for the rate (90018/90002/429). */
+	onThrottled(startedAt: number): void {
 		const now = this.clock.now();
-		if (this.currentRate >= this.maxRate) return;
-		if (now - this.lastThrottleAt < 1000 || now - this.lastClimbAt < 1000) return;
-		this.currentRate = Math.min(this.maxRate, this.currentRate + Math.max(1, this.maxRate / 20));
-		this.lastClimbAt = now;
+		if (startedAt < this.lastCutAt) return;
+		if (this.probing && startedAt >= this.lastChangeAt) this.failedProbes++;
+		this.probing = false;
+		const accepted = this.acceptedInLastWindow(now);
+		const others = this.maxRate - accepted;
+		const excess = Math.max(0, accepted - others);
+		const share = accepted - RateAdaptation.YIELD * excess;
+		this.currentRate = Math.max(Math.min(RateAdaptation.MIN_RATE, this.maxRate), Math.min(this.currentRate, share));
+		this.lastCutAt = now;
+		this.changed(now);
+		this.step = this.firstStep();
+		const quiet = Math.min(RateAdaptation.LONGEST_QUIET_MS, RateAdaptation.QUIET_MS * 2 ** this.failedProbes);
+		this.nextStepAt = now + quiet * (1 + RateAdaptation.QUIET_JITTER * (2 * this.random() - 1));
+	}
+
+	/** DingTalk answered a call that started at `startedAt` and did not refuse it for the rate. */
+	onAccepted(startedAt: number): void {
+		this.acceptedAt.push(this.clock.now());
+		if (startedAt < this.lastChangeAt) return;
+		this.confirmed = true;
+		if (this.probing) this.failedProbes = 0;
+	}
+
+	/** Calls are waiting for a place: the rate climbs if a step is due. */
+	climbIfDue(now: number): void {
+		if (now < this.nextClimbAt) return;
+		this.currentRate = Math.min(this.maxRate, this.currentRate + this.step);
+		this.step *= 2;
+		this.changed(now);
+		this.probing = this.currentRate < this.maxRate;
+		this.nextStepAt = now + RateAdaptation.STEP_MS;
+	}
+
+	private changed(now: number): void {
+		this.lastChangeAt = now;
+		this.confirmed = false;
+	}
+
+	private firstStep(): number {
+		return Math.max(1, this.maxRate * RateAdaptation.FIRST_STEP);
+	}
+
+	private acceptedInLastWindow(now: number): number {
+		const old = firstAfter(this.acceptedAt, now - RateAdaptation.WINDOW_MS);
+		if (old > 0) this.acceptedAt.splice(0, old);
+		return this.acceptedAt.length;
 	}
 }
