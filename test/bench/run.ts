@@ -47,8 +47,21 @@ interface Row {
 	shares?: number[];
 }
 
-/** Rows where several processes, each with its own limiter at the full quota, share one quota. */
-const SHARED_QUOTA = { latencyMs: 20, qpsLimit: { [UPDATE]: 50 } };
+/**
+ * A row where processes, each with its own limiter at the full quota (as n8n workers left at
+ * Requests per Second 50), share the quota of row 1: `shares` items each.
+ */
+function sharedQuotaRow(id: string, title: string, shares: number[]): Row {
+	return {
+		id,
+		title,
+		items: 1000,
+		knobs: { latencyMs: 20, qpsLimit: { [UPDATE]: 50 } },
+		input: { node: 'dingTalk', requestsPerSecond: 50 },
+		quotaBoundS: 20,
+		shares,
+	};
+}
 
 const ROWS: Row[] = [
 	{
@@ -75,43 +88,22 @@ const ROWS: Row[] = [
 		input: { node: 'dingTalk', requestsPerSecond: 50 },
 		quotaBoundS: 20,
 	},
-	{
-		id: 'quota-ours-shared',
-		title:
-			'1s. DingTalk node, two executions at once sharing the quota of 1 (500 items each, Requests per Second 50 each, separate processes as on two n8n workers)',
-		items: 1000,
-		knobs: SHARED_QUOTA,
-		input: { node: 'dingTalk', requestsPerSecond: 50 },
-		quotaBoundS: 20,
-		shares: [500, 500],
-	},
-	{
-		id: 'quota-ours-shared-3',
-		title: '1s3. DingTalk node, as 1s with three processes (333-334 items each, Requests per Second 50 each)',
-		items: 1000,
-		knobs: SHARED_QUOTA,
-		input: { node: 'dingTalk', requestsPerSecond: 50 },
-		quotaBoundS: 20,
-		shares: [334, 333, 333],
-	},
-	{
-		id: 'quota-ours-busy-idle',
-		title: '1si. DingTalk node, one process busy with all 1,000 items beside an idle one (Requests per Second 50 each)',
-		items: 1000,
-		knobs: SHARED_QUOTA,
-		input: { node: 'dingTalk', requestsPerSecond: 50 },
-		quotaBoundS: 20,
-		shares: [1000, 0],
-	},
-	{
-		id: 'quota-ours-shared-uneven',
-		title: '1su. DingTalk node, as 1s with 800 and 200 items: the busy process has the quota to itself once the other is done',
-		items: 1000,
-		knobs: SHARED_QUOTA,
-		input: { node: 'dingTalk', requestsPerSecond: 50 },
-		quotaBoundS: 20,
-		shares: [800, 200],
-	},
+	sharedQuotaRow(
+		'quota-ours-shared',
+		'1s. DingTalk node, two executions at once sharing the quota of 1 (500 items each, Requests per Second 50 each, separate processes as on two n8n workers)',
+		[500, 500],
+	),
+	sharedQuotaRow('quota-ours-shared-3', '1s3. DingTalk node, as 1s with three processes (333-334 items each, Requests per Second 50 each)', [334, 333, 333]),
+	sharedQuotaRow(
+		'quota-ours-busy-idle',
+		'1si. DingTalk node, one process busy with all 1,000 items beside an idle one (Requests per Second 50 each)',
+		[1000, 0],
+	),
+	sharedQuotaRow(
+		'quota-ours-shared-uneven',
+		'1su. DingTalk node, as 1s with 800 and 200 items: the busy process has the quota to itself once the other is done',
+		[800, 200],
+	),
 	{
 		id: 'quota-http',
 		title: '2a. HTTP Request node, defaults, same job',
