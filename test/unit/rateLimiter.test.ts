@@ -446,6 +446,22 @@ describe('RateAdaptation: a quota shared with other workers', () => {
 });
 
 describe('AdaptiveRateLimiter: following the shared quota', () => {
+	it('a call refused for the rate gives its place back at once: DingTalk did not count it', async () => {
+		const { clock, limiter } = limiterAt(2);
+		const { places } = askFor(limiter, clock, 2);
+		await clock.advance(600);
+		// the first refusal cuts the rate to half a call per second: one place, held 2 s after an answer
+		places[0].throttled();
+		await clock.advance(100);
+		// the second call, started before the cut, is refused too: the same overload
+		places[1].throttled();
+		const { startedAt } = askFor(limiter, clock, 1);
+		await clock.advance(1000);
+		// no place held: it starts a quarter of 1 / rate after the last start (500 + 500 ms), not 2 s after the refusal
+		expect(startedAt).toEqual([300]);
+		expect(limiter.rate).toBe(0.5);
+	});
+
 	it('a lower rate leaves fewer places: after a refusal with 10 calls accepted in the second, 10 start per second', async () => {
 		const { clock, limiter } = limiterAt(20);
 		const { places } = askFor(limiter, clock, 11);

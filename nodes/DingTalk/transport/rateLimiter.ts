@@ -54,7 +54,9 @@ interface Waiter {
  * one second then held places at the same time, so there are never more of them than places. The
  * price is one round trip per place and second: at 100 ms per call, 20 places carry 20 calls every
  * 1.1 s. (Calls merely started evenly spaced reach DingTalk bunched over a real network, and some
- * are refused.)
+ * are refused.) A call DingTalk refused for the rate was not counted (DingTalk counts the calls it
+ * takes): its place is free at once, or this worker would leave one of its places unused for a
+ * second, another worker would take it, and the retry would be refused in turn.
  *
  * acquire() hands each call its place, and the call reports its own answer on it. A call slow to
  * answer keeps its place however long it takes; one never reported (the execution stopped, an error
@@ -205,7 +207,8 @@ export class AdaptiveRateLimiter {
 				if (outcome !== 'stopped') this.leave(stoppable.signal);
 			}
 			removeSorted(this.freeAt, until);
-			until = this.clock.now() + this.windowMs();
+			// DingTalk did not count a call it refused for the rate: its place is free at once
+			until = this.clock.now() + (outcome === 'throttled' ? 0 : this.windowMs());
 			insertSorted(this.freeAt, until);
 			if (outcome === 'throttled') this.adaptation.onThrottled(now);
 			if (outcome === 'answered') this.adaptation.onAccepted(now);
