@@ -48,16 +48,16 @@ interface Row {
 }
 
 /**
- * A row where processes, each with its own limiter at the full quota (as n8n workers left at
- * Requests per Second 50), share the quota of row 1: `shares` items each.
+ * A row where processes, each with its own limiter (as n8n workers), share the quota of row 1:
+ * `shares` items each, Requests per Second the full quota (50) unless split by hand.
  */
-function sharedQuotaRow(id: string, title: string, shares: number[]): Row {
+function sharedQuotaRow(id: string, title: string, shares: number[], requestsPerSecond = 50): Row {
 	return {
 		id,
 		title,
 		items: 1000,
 		knobs: { latencyMs: 20, qpsLimit: { [UPDATE]: 50 } },
-		input: { node: 'dingTalk', requestsPerSecond: 50 },
+		input: { node: 'dingTalk', requestsPerSecond },
 		quotaBoundS: 20,
 		shares,
 	};
@@ -103,6 +103,14 @@ const ROWS: Row[] = [
 		'quota-ours-shared-uneven',
 		'1su. DingTalk node, as 1s with 800 and 200 items: the busy process has the quota to itself once the other is done',
 		[800, 200],
+	),
+	// the quota split by hand (Requests per Second = quota ÷ workers), for comparison
+	sharedQuotaRow('quota-ours-split', '1h. DingTalk node, as 1s with the quota split by hand: Requests per Second 25 each', [500, 500], 25),
+	sharedQuotaRow(
+		'quota-ours-split-busy-idle',
+		'1hi. DingTalk node, as 1si with the quota split by hand: Requests per Second 25 each',
+		[1000, 0],
+		25,
 	),
 	{
 		id: 'quota-http',
