@@ -9,6 +9,10 @@
  * cached n8n, default .cache/n8n-<the first of scripts/n8n-versions.json>/node_modules/n8n-nodes-base; rows needing it are skipped
  * when it is missing), BENCH_ONLY (comma list of scenario ids; the DingTalk Trigger rows are
  * "trigger" and "trigger-jitter", in test/bench/trigger.ts).
+ *
+ * Workers sharing one quota (each process its own limiter, as n8n's queue-mode workers): at the full
+ * quota each, BENCH_ONLY=quota-ours-shared,quota-ours-shared-3,quota-ours-busy-idle,quota-ours-shared-uneven;
+ * with the quota split by hand, for comparison, quota-ours-split,quota-ours-split-busy-idle.
  */
 import { execFile } from 'child_process';
 import fs from 'fs';
