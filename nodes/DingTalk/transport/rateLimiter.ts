@@ -333,8 +333,8 @@ function removeSorted(values: number[], value: number): void {
  * - A refusal means DingTalk's second is full. The calls of this limiter that DingTalk accepted in
  *   the last second are then its share of the quota as things stand: the rate becomes that, so that
  *   all limiters together fill the quota without overfilling it. A limiter that holds more than all
- *   the others together (there is at least one other, so it holds more than half) also gives up a
- *   quarter of the difference, so that shares even out. The rate never goes below half a call per
+ *   the others together (there is at least one other, so it holds more than half; the configured
+ *   rate is taken for the quota) also gives up a quarter of the difference, so that shares even out. The rate never goes below half a call per
  *   second. One overload shows up in several answers: refusals of calls that started before the cut
  *   are part of it and change nothing.
  * - After a refusal the rate stays put for a quiet time, then probes for room left by a worker that
