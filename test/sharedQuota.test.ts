@@ -123,6 +123,22 @@ it(`${EXECUTIONS} executions at once with no token yet: one token fetch for all,
 	expect(figures.tokenCalls).toBe(1);
 }, 60_000);
 
+it('a DingTalk stall of 6 s: calls still unanswered keep their places, so the calls after them do not pile into the same second', async () => {
+	// the first QUOTA calls hang for 6 s; the next QUOTA take 2 s: sent before the first are
+	// answered, they would reach DingTalk's counter in the same second as the stalled ones
+	first.script(UPDATE, [...Array(QUOTA).fill({ delayMs: 6000 }), ...Array(QUOTA).fill({ delayMs: 2000 })]);
+	const count = 2 * QUOTA;
+	const { results, wallMs } = await storm(first, count, await storedToken(first));
+	expectEachSucceeded(results);
+	const figures = tally(first, count);
+	console.log(`${count} executions through a 6 s stall: ${(wallMs / 1000).toFixed(2)} s, ${JSON.stringify(figures)}`);
+	expect(figures).toMatchObject({ calls: count, refused: 0, lost: 0, duplicated: 0 });
+	// the later calls left only once the stalled ones were answered, and a second after
+	const updates = callsTo(first, UPDATE);
+	const stalledAnswered = Math.min(...updates.slice(0, QUOTA).map((call) => call.time + call.latencyMs));
+	for (const later of updates.slice(QUOTA)) expect(later.time).toBeGreaterThanOrEqual(stalledAnswered + 1000);
+}, 60_000);
+
 it('two apps in parallel do not slow each other down', async () => {
 	const count = 30;
 	const alone = await storm(first, count, await storedToken(first));

@@ -9,6 +9,10 @@
  * cached n8n, default .cache/n8n-<the first of scripts/n8n-versions.json>/node_modules/n8n-nodes-base; rows needing it are skipped
  * when it is missing), BENCH_ONLY (comma list of scenario ids; the DingTalk Trigger rows are
  * "trigger" and "trigger-jitter", in test/bench/trigger.ts).
+ *
+ * Workers sharing one quota (each process its own limiter, as n8n's queue-mode workers): at the full
+ * quota each, BENCH_ONLY=quota-ours-shared,quota-ours-shared-3,quota-ours-busy-idle,quota-ours-shared-uneven;
+ * with the quota split by hand, for comparison, quota-ours-split,quota-ours-split-busy-idle.
  */
 import { execFile } from 'child_process';
 import fs from 'fs';
@@ -40,8 +44,27 @@ interface Row {
 	input: Partial<ScenarioInput>;
 	/** items ÷ QPS limit: the fastest any client may finish */
 	quotaBoundS?: number;
-	/** executions at once, each in its own process (as on two n8n workers), sharing the items */
-	executions?: number;
+	/**
+	 * executions at once, each in its own process (as on n8n workers), sharing the items: how many
+	 * items each one gets (an idle worker gets none and sends nothing)
+	 */
+	shares?: number[];
+}
+
+/**
+ * A row where processes, each with its own limiter (as n8n workers), share the quota of row 1:
+ * `shares` items each, Requests per Second the full quota (50) unless split by hand.
+ */
+function sharedQuotaRow(id: string, title: string, shares: number[], requestsPerSecond = 50): Row {
+	return {
+		id,
+		title,
+		items: 1000,
+		knobs: { latencyMs: 20, qpsLimit: { [UPDATE]: 50 } },
+		input: { node: 'dingTalk', requestsPerSecond },
+		quotaBoundS: 20,
+		shares,
+	};
 }
 
 const ROWS: Row[] = [
@@ -69,16 +92,30 @@ const ROWS: Row[] = [
 		input: { node: 'dingTalk', requestsPerSecond: 50 },
 		quotaBoundS: 20,
 	},
-	{
-		id: 'quota-ours-shared',
-		title:
-			'1s. DingTalk node, two executions at once sharing the quota of 1 (500 items each, Requests per Second 50 each, separate processes as on two n8n workers)',
-		items: 1000,
-		knobs: { latencyMs: 20, qpsLimit: { [UPDATE]: 50 } },
-		input: { node: 'dingTalk', requestsPerSecond: 50 },
-		quotaBoundS: 20,
-		executions: 2,
-	},
+	sharedQuotaRow(
+		'quota-ours-shared',
+		'1s. DingTalk node, two executions at once sharing the quota of 1 (500 items each, Requests per Second 50 each, separate processes as on two n8n workers)',
+		[500, 500],
+	),
+	sharedQuotaRow('quota-ours-shared-3', '1s3. DingTalk node, as 1s with three processes (333-334 items each, Requests per Second 50 each)', [334, 333, 333]),
+	sharedQuotaRow(
+		'quota-ours-busy-idle',
+		'1si. DingTalk node, one process busy with all 1,000 items beside an idle one (Requests per Second 50 each)',
+		[1000, 0],
+	),
+	sharedQuotaRow(
+		'quota-ours-shared-uneven',
+		'1su. DingTalk node, as 1s with 800 and 200 items: the busy process has the quota to itself once the other is done',
+		[800, 200],
+	),
+	// the quota split by hand (Requests per Second = quota ÷ workers), for comparison
+	sharedQuotaRow('quota-ours-split', '1h. DingTalk node, as 1s with the quota split by hand: Requests per Second 25 each', [500, 500], 25),
+	sharedQuotaRow(
+		'quota-ours-split-busy-idle',
+		'1hi. DingTalk node, as 1si with the quota split by hand: Requests per Second 25 each',
+		[1000, 0],
+		25,
+	),
 	{
 		id: 'quota-http',
 		title: '2a. HTTP Request node, defaults, same job',
@@ -143,15 +180,17 @@ interface Measured extends ScenarioOutput {
 }
 
 /**
- * Runs `executions` children at once, each on its share of the contact ids, and sums up what they
- * measured; the wall time runs from the first one's start to the last one's end.
+ * Runs one child per share at once, each on its share of the contact ids (a share of 0 is an idle
+ * worker: no child), and sums up what they measured; the wall time runs from the first one's start
+ * to the last one's end.
  */
-async function runChildren(input: ScenarioInput, executions: number): Promise<ScenarioOutput> {
-	const share = Math.ceil(input.contactIds.length / executions);
+async function runChildren(input: ScenarioInput, shares: number[]): Promise<ScenarioOutput> {
+	const firstIds = shares.map((_, index) => shares.slice(0, index).reduce((total, share) => total + share, 0));
 	const outputs = await Promise.all(
-		Array.from({ length: executions }, (_, index) =>
-			runChild({ ...input, contactIds: input.contactIds.slice(index * share, (index + 1) * share) }),
-		),
+		shares
+			.map((share, index) => ({ share, from: firstIds[index] }))
+			.filter(({ share }) => share > 0)
+			.map(({ share, from }) => runChild({ ...input, contactIds: input.contactIds.slice(from, from + share) })),
 	);
 	const sum = (key: 'cpuMs' | 'outputItems' | 'errorItems' | 'silentFailures') =>
 		outputs.reduce((total, output) => total + output[key], 0);
@@ -228,7 +267,7 @@ async function main(): Promise<void> {
 				labelId: SEED.labelIds[0],
 				accessToken,
 				n8nNodesBase: N8N_NODES_BASE,
-			}, row.executions ?? 1);
+			}, row.shares ?? [row.items]);
 			const log = sandbox.log as Array<{ path: string; applied: boolean; response: IDataObject; params: IDataObject }>;
 			const updates = log.filter((entry) => entry.path === UPDATE);
 			const appliedPerContact = new Map<string, number>();

@@ -198,8 +198,10 @@ describe('waits', () => {
 	});
 
 	it('a refusal waits a second and does not grow the back-off of failures', async () => {
+		// DingTalk accepted a few calls of the app just before: the limiter keeps that share of the quota
+		for (let accepted = 0; accepted < 5; accepted++) await call([ok()]);
 		await call([errcode(90018), errcode(-1), ok()]);
-		expect(sentAt()).toEqual([0, 1000, 1250]);
+		expect(sentAt().slice(5).map((time, _, [first]) => time - first)).toEqual([0, 1000, 1250]);
 	});
 
 	it('HTTP 429 waits as long as Retry-After says', async () => {

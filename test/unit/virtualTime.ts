@@ -176,19 +176,19 @@ export async function sendCalls(
 		while (next < options.items) {
 			next++;
 			for (let refusals = 0; ; refusals++) {
-				await limiter.acquire();
+				const place = await limiter.acquire();
 				const [low, high] = options.latencyMs;
 				const latency = low + random() * (high - low);
 				await clock.wait(latency * options.countedAt);
 				const accepted = dingTalk.accepts(clock.now());
 				await clock.wait(latency * (1 - options.countedAt));
 				if (accepted) {
-					limiter.onSuccess();
+					place.answered();
 					break;
 				}
 				refused++;
 				mostRefusalsOfOneCall = Math.max(mostRefusalsOfOneCall, refusals + 1);
-				limiter.onThrottled();
+				place.throttled();
 				await clock.wait(1000);
 			}
 		}

@@ -21,7 +21,7 @@ import { describeErrcode } from './errorCodes';
 import { encodeForm } from './form';
 import { exchange } from './http';
 import { failureError, isPossiblyApplied } from './messages';
-import type { AdaptiveRateLimiter } from './rateLimiter';
+import type { LimitedCall } from './rateLimiter';
 import { Redactor } from './redact';
 import type { RepeatPolicy, RetryBudget } from './retryPolicy';
 import { decide } from './retryPolicy';
@@ -109,7 +109,7 @@ export class DingTalkClient {
 		policy: RepeatPolicy,
 		itemIndex: number | undefined,
 	): Promise<IDataObject> {
-		const limiter = connection.session.limiter(path, this.options.requestsPerSecond);
+		const limiter = connection.session.limiter(path, this.options.requestsPerSecond).forCall(this.options.timeoutSeconds * 1000);
 		const body = encodeForm(params);
 		const { maxRetries, maxBanWaitSeconds } = this.options;
 		const allowance: Record<RetryBudget, number> = {
@@ -231,7 +231,7 @@ export class DingTalkClient {
 	/** One attempt with the token in hand. Returns every outcome; throws only for a stop. */
 	private async attempt(
 		connection: Connection,
-		limiter: AdaptiveRateLimiter,
+		limiter: LimitedCall,
 		path: string,
 		body: string,
 		token: string,

@@ -9,10 +9,38 @@ export interface RateLimiterClock {
 
 const SYSTEM_CLOCK: RateLimiterClock = { now: () => Date.now(), wait };
 
+/** One started call's place in the limiter. Report its answer once; a place never reported expires. */
+export interface LimiterPlace {
+	/** DingTalk answered and did not refuse the call for the rate (other errors included) */
+	answered(): void;
+	/** DingTalk refused the call for the rate (90018/90002/429) */
+	throttled(): void;
+}
+
+/**
+ * One DingTalk call and its retries, as the client sees the limiter: each attempt takes a place
+ * with acquire(), and onSuccess() / onThrottled() report that attempt's answer.
+ */
+export interface LimitedCall {
+	acquire(signal?: AbortSignal): Promise<void>;
+	onSuccess(): void;
+	onThrottled(): void;
+}
+
+interface StoppableCall {
+	signal: AbortSignal;
+	/** the execution was stopped: the call was given up now */
+	stopped: () => void;
+	/** when its place comes free */
+	heldUntil: () => number;
+}
+
 interface Waiter {
-	resolve: () => void;
+	resolve: (place: LimiterPlace) => void;
 	reject: (error: Error) => void;
 	signal?: AbortSignal;
+	/** how long the call may take at most: an unanswered call holds its place that long, plus the window */
+	timeoutMs: number;
 }
 
 /**
@@ -26,113 +54,99 @@ interface Waiter {
  * one second then held places at the same time, so there are never more of them than places. The
  * price is one round trip per place and second: at 100 ms per call, 20 places carry 20 calls every
  * 1.1 s. (Calls merely started evenly spaced reach DingTalk bunched over a real network, and some
- * are refused.)
+ * are refused.) A call DingTalk refused for the rate was not counted (DingTalk counts the calls it
+ * takes): its place is free at once, or this worker would leave one of its places unused for a
+ * second, another worker would take it, and the retry would be refused in turn.
  *
- * Callers report answers with onSuccess() and onThrottled(), which do not say which call answered:
- * each answer frees the oldest call still unanswered, so a place is never counted free sooner than
- * the call holding it could have been answered. A call never reported (the network failed, the
- * execution stopped) keeps its place as if answered `ASSUMED_ANSWER_MS` after it started.
+ * acquire() hands each call its place, and the call reports its own answer on it. A call slow to
+ * answer keeps its place however long it takes; one never reported (the execution stopped, an error
+ * was thrown) keeps it until its own timeout plus the window.
  *
- * Starts are also spaced by a quarter of 1 / rate, so that waiting calls trickle out rather than
- * leave all at once; below one call per second the window is 1 / rate instead of a second.
+ * A rate that is not a whole number gets the places rounded up, each held a little longer than a
+ * second (6.6 per second: 7 places, each held 7 / 6.6 s after its answer); below one call per second
+ * that is one place held 1 / rate. Starts are also spaced by a quarter of 1 / rate, so that waiting
+ * calls trickle out rather than leave all at once; the calls of a burst from nothing held (the first
+ * ones) are spaced by a whole 1 / rate, so that limiters of other workers starting at the same time
+ * learn of each other from a few refusals rather than a second's worth.
  *
- * The rate adapts like TCP's congestion control, for a quota shared with others (another execution,
- * another n8n worker): when DingTalk answers "too many calls" (90018/90002/429) the rate drops, at
- * most once a second since one overload shows up in several answers at once, by a quarter for a lone
- * refusal and by half when refusals keep coming; after a second without refusals it climbs back by a
- * twentieth of the configured rate, and so on each second.
+ * The rate follows DingTalk's answers (RateAdaptation), for a quota shared with other workers.
  *
  * pauseFor() (DingTalk asked to wait) holds back every call, including ones already waiting; a
- * stopped execution's waiting calls end at once.
+ * stopped execution's waiting calls end at once, and its running calls count as given up then.
  */
 export class AdaptiveRateLimiter {
-	private currentRate: number;
+	private readonly adaptation: RateAdaptation;
 	private pausedUntil = -Infinity;
 	private lastStartAt = -Infinity;
-	private lastDecreaseAt = -Infinity;
-	private lastClimbAt = -Infinity;
-	private lastThrottleAt = -Infinity;
-	/** start times of calls not answered yet, oldest first (older than the assumed answer time included) */
-	private readonly unanswered: number[] = [];
-	/** when each answered call gives back its place (its answer plus the window), in order */
-	private readonly placeFreeAt: number[] = [];
+	/** starts left that are spaced by a whole 1 / rate */
+	private pacedStarts = 0;
+	/**
+	 * When each place in use comes free, in ascending order: an answered call's answer plus the
+	 * window, an unanswered call's timeout plus the window.
+	 */
+	private readonly freeAt: number[] = [];
 	private readonly waiters: Waiter[] = [];
-	/** one listener per execution's stop signal, however many of its calls wait */
-	private readonly stopListeners = new Map<AbortSignal, () => void>();
+	/** started calls of executions that may be stopped, not reported yet */
+	private readonly stoppableCalls = new Set<StoppableCall>();
+	/**
+	 * One listener per execution's stop signal, however many of its calls wait or run, let go when
+	 * none is left.
+	 */
+	private readonly executions = new Map<AbortSignal, { onStop: () => void; calls: number }>();
 	private granting = false;
 	/** cuts short the sleep of the loop that lets waiting calls start */
 	private wakeUp?: AbortController;
 
 	/** DingTalk's second. A call holds its place this long after its answer. */
 	private static readonly WINDOW_MS = 1000;
-	/** a call never reported holds its place as if answered this long after it started */
-	private static readonly ASSUMED_ANSWER_MS = 3000;
-	/** unanswered calls older than this are forgotten (the caller gave up on them long ago) */
-	private static readonly FORGET_UNANSWERED_MS = 120_000;
+	/** the node's longest Timeout: a call whose own is not given may take this long */
+	private static readonly LONGEST_TIMEOUT_MS = 300_000;
 	/** starts are at least this fraction of 1 / rate apart (more costs throughput under jitter) */
 	private static readonly SPACING = 0.25;
-	/** a refusal within this long of the previous one means the quota is shared */
-	private static readonly CONTENTION_MS = 5000;
-	private static readonly LONE_REFUSAL_DECREASE = 0.75;
-	private static readonly CONTENDED_DECREASE = 0.5;
 
 	constructor(
-		private readonly maxRate: number,
+		maxRate: number,
 		private readonly clock: RateLimiterClock = SYSTEM_CLOCK,
+		random: () => number = Math.random,
 	) {
-		this.currentRate = maxRate;
+		this.adaptation = new RateAdaptation(maxRate, clock, random);
 	}
 
 	get rate(): number {
-		return this.currentRate;
+		return this.adaptation.rate;
 	}
 
 	/**
-	 * Resolves when the caller may start its call, in the order callers asked. Rejects with
-	 * ExecutionStoppedError as soon as `signal` fires.
+	 * Resolves with the call's place when the caller may start its call, in the order callers asked.
+	 * Rejects with ExecutionStoppedError as soon as `signal` fires. `timeoutMs`: how long the call
+	 * may take at most (its Timeout).
 	 */
-	acquire(signal?: AbortSignal): Promise<void> {
-		return new Promise<void>((resolve, reject) => {
+	acquire(signal?: AbortSignal, timeoutMs = AdaptiveRateLimiter.LONGEST_TIMEOUT_MS): Promise<LimiterPlace> {
+		return new Promise<LimiterPlace>((resolve, reject) => {
 			if (signal?.aborted) {
 				reject(new ExecutionStoppedError());
 				return;
 			}
-			const waiter: Waiter = { resolve, reject, signal };
-			this.waiters.push(waiter);
+			if (signal) this.join(signal);
+			this.waiters.push({ resolve, reject, signal, timeoutMs });
 			void this.grant();
-			// a call that may start at once (above) needs no listener
-			if (signal && !this.stopListeners.has(signal) && this.waiters.includes(waiter)) {
-				const onStop = () => this.stopped(signal);
-				this.stopListeners.set(signal, onStop);
-				signal.addEventListener('abort', onStop, { once: true });
-			}
 		});
 	}
 
-	/** DingTalk refused a call for the rate (90018/90002/429): the call is answered, and the rate drops. */
-	onThrottled(): void {
-		const now = this.clock.now();
-		this.answered(now);
-		const contended = now - this.lastThrottleAt < AdaptiveRateLimiter.CONTENTION_MS;
-		this.lastThrottleAt = now;
-		if (now - this.lastDecreaseAt < 1000) return;
-		const decrease = contended ? AdaptiveRateLimiter.CONTENDED_DECREASE : AdaptiveRateLimiter.LONE_REFUSAL_DECREASE;
-		this.currentRate = Math.max(Math.min(1, this.maxRate), this.currentRate * decrease);
-		this.lastDecreaseAt = now;
-	}
-
-	/**
-	 * DingTalk answered and did not refuse the call for the rate (errors other than 90018/90002/429
-	 * included: every answer gives its call's place back a second later). The rate creeps back towards
-	 * the configured one.
-	 */
-	onSuccess(): void {
-		const now = this.clock.now();
-		this.answered(now);
-		if (this.currentRate >= this.maxRate) return;
-		if (now - this.lastThrottleAt < 1000 || now - this.lastClimbAt < 1000) return;
-		this.currentRate = Math.min(this.maxRate, this.currentRate + Math.max(1, this.maxRate / 20));
-		this.lastClimbAt = now;
+	/** The limiter as one call and its retries use it: each answer reported frees that attempt's place. */
+	forCall(timeoutMs: number): LimitedCall {
+		let place: LimiterPlace | undefined;
+		const report = (how: 'answered' | 'throttled') => {
+			place?.[how]();
+			place = undefined;
+		};
+		return {
+			acquire: async (signal) => {
+				place = await this.acquire(signal, timeoutMs);
+			},
+			onSuccess: () => report('answered'),
+			onThrottled: () => report('throttled'),
+		};
 	}
 
 	/** No call starts before `ms` from now (DingTalk banned the IP and asked to wait). */
@@ -169,99 +183,123 @@ export class AdaptiveRateLimiter {
 	}
 
 	private start(waiter: Waiter, now: number): void {
-		this.unanswered.push(now);
 		this.lastStartAt = now;
-		if (waiter.signal && !this.waiters.some((other) => other.signal === waiter.signal)) {
-			this.stopListening(waiter.signal);
-		}
-		waiter.resolve();
+		// a burst from no place held (the first calls, or after a pause in the work) is paced
+		if (this.freeAt.length === 0) this.pacedStarts = this.perWindow() - 1;
+		else if (this.pacedStarts > 0) this.pacedStarts--;
+		waiter.resolve(this.takePlace(now, waiter.timeoutMs, waiter.signal));
 	}
 
-	/** An execution was stopped: its waiting calls end at once, the others keep their turn. */
+	/**
+	 * A place held from `now` until a window after the call's answer, reported once. A call never
+	 * reported (an error was thrown) may have been answered as late as its timeout; one whose
+	 * execution was stopped was given up when the stop came, as one that timed out.
+	 */
+	private takePlace(now: number, timeoutMs: number, signal: AbortSignal | undefined): LimiterPlace {
+		let until = now + timeoutMs + this.windowMs();
+		insertSorted(this.freeAt, until);
+		let reported = false;
+		const report = (outcome: 'answered' | 'throttled' | 'stopped') => {
+			if (reported) return;
+			reported = true;
+			if (stoppable) {
+				this.stoppableCalls.delete(stoppable);
+				if (outcome !== 'stopped') this.leave(stoppable.signal);
+			}
+			removeSorted(this.freeAt, until);
+			// DingTalk did not count a call it refused for the rate: its place is free at once
+			until = this.clock.now() + (outcome === 'throttled' ? 0 : this.windowMs());
+			insertSorted(this.freeAt, until);
+			if (outcome === 'throttled') this.adaptation.onThrottled(now);
+			if (outcome === 'answered') this.adaptation.onAccepted(now);
+			this.wake();
+		};
+		const stoppable: StoppableCall | undefined = signal && { signal, stopped: () => report('stopped'), heldUntil: () => until };
+		if (stoppable) this.stoppableCalls.add(stoppable);
+		return { answered: () => report('answered'), throttled: () => report('throttled') };
+	}
+
+	/** Started calls that threw, never reported, are forgotten once their place has come free. */
+	private forgetExpiredCalls(now: number): void {
+		for (const call of this.stoppableCalls) {
+			if (call.heldUntil() > now) continue;
+			this.stoppableCalls.delete(call);
+			this.leave(call.signal);
+		}
+	}
+
+	/** A call of the execution that `signal` stops waits or runs: listen to the stop, once. */
+	private join(signal: AbortSignal): void {
+		const execution = this.executions.get(signal);
+		if (execution) {
+			execution.calls++;
+			return;
+		}
+		const onStop = () => this.stopped(signal);
+		this.executions.set(signal, { onStop, calls: 1 });
+		signal.addEventListener('abort', onStop, { once: true });
+	}
+
+	/** A call of that execution was reported (or failed): let go of the stop once none is left. */
+	private leave(signal: AbortSignal): void {
+		const execution = this.executions.get(signal);
+		if (!execution || --execution.calls > 0) return;
+		signal.removeEventListener('abort', execution.onStop);
+		this.executions.delete(signal);
+	}
+
+	/**
+	 * An execution was stopped: its waiting calls end at once, the others keep their turn; its
+	 * running calls were given up now, as timed-out ones: their places come free a window from now.
+	 */
 	private stopped(signal: AbortSignal): void {
-		this.stopListeners.delete(signal);
+		this.executions.delete(signal);
 		const ended = this.waiters.filter((waiter) => waiter.signal === signal);
 		this.waiters.splice(0, this.waiters.length, ...this.waiters.filter((waiter) => waiter.signal !== signal));
 		for (const waiter of ended) waiter.reject(new ExecutionStoppedError());
+		for (const call of [...this.stoppableCalls]) if (call.signal === signal) call.stopped();
 		this.wake();
 	}
 
-	private stopListening(signal: AbortSignal): void {
-		const onStop = this.stopListeners.get(signal);
-		if (onStop) signal.removeEventListener('abort', onStop);
-		this.stopListeners.delete(signal);
-	}
-
 	private failWaiters(error: Error): void {
-		for (const signal of [...this.stopListeners.keys()]) this.stopListening(signal);
-		for (const waiter of this.waiters.splice(0)) waiter.reject(error);
+		for (const waiter of this.waiters.splice(0)) {
+			if (waiter.signal) this.leave(waiter.signal);
+			waiter.reject(error);
+		}
 	}
 
 	private wake(): void {
 		this.wakeUp?.abort();
 	}
 
-	/** An answer came back: the oldest unanswered call gives back its place a window from now. */
-	private answered(now: number): void {
-		this.forgetPast(now);
-		this.unanswered.shift();
-		this.placeFreeAt.push(now + this.windowMs());
-		this.wake();
-	}
-
 	/**
-	 * A second, or longer below one call per second: `perWindow()` calls per `windowMs()` is
-	 * never more than the rate.
+	 * How long a call holds its place after its answer: a second, or a little longer for a rate that
+	 * is not a whole number (6.6 per second: 7 places, each held 7 / 6.6 s), so that `perWindow()`
+	 * calls per `windowMs()` is exactly the rate.
 	 */
 	private windowMs(): number {
-		const second = AdaptiveRateLimiter.WINDOW_MS;
-		return this.currentRate >= 1 ? second : second / this.currentRate;
+		return (AdaptiveRateLimiter.WINDOW_MS * this.perWindow()) / this.rate;
 	}
 
 	private perWindow(): number {
-		return Math.max(1, Math.floor(this.currentRate));
-	}
-
-	/** How long an unanswered call holds its place after it started. */
-	private unansweredHoldMs(): number {
-		return AdaptiveRateLimiter.ASSUMED_ANSWER_MS + this.windowMs();
-	}
-
-	private forgetPast(now: number): void {
-		while (this.placeFreeAt.length > 0 && this.placeFreeAt[0] <= now) this.placeFreeAt.shift();
-		const forgetBefore = now - AdaptiveRateLimiter.FORGET_UNANSWERED_MS;
-		while (this.unanswered.length > 0 && this.unanswered[0] < forgetBefore) this.unanswered.shift();
+		return Math.ceil(this.rate);
 	}
 
 	/** The earliest moment from `now` on when the next call may start. */
 	private earliestStart(now: number): number {
-		this.forgetPast(now);
-		const spacing = (AdaptiveRateLimiter.SPACING * AdaptiveRateLimiter.WINDOW_MS) / this.currentRate;
+		// places whose time is up are free
+		const stillHeld = firstAfter(this.freeAt, now);
+		if (stillHeld > 0) this.freeAt.splice(0, stillHeld);
+		if (this.stoppableCalls.size > this.freeAt.length) this.forgetExpiredCalls(now);
+		this.adaptation.climbIfDue(now);
+		// a cut of the rate shortens the paced burst too
+		this.pacedStarts = Math.min(this.pacedStarts, this.perWindow() - 1);
+		const spacing = ((this.pacedStarts > 0 ? 1 : AdaptiveRateLimiter.SPACING) * AdaptiveRateLimiter.WINDOW_MS) / this.rate;
 		const notBefore = Math.max(now, this.pausedUntil, this.lastStartAt + spacing);
-
-		// places still held: answered calls, then unanswered ones until their assumed answer plus the window
-		const hold = this.unansweredHoldMs();
-		const firstHeld = firstAfter(this.unanswered, now - hold);
-		const held = this.placeFreeAt.length + this.unanswered.length - firstHeld;
-		const mustFree = held - this.perWindow() + 1;
+		const mustFree = this.freeAt.length - this.perWindow() + 1;
 		if (mustFree <= 0) return notBefore;
-
-		// the moment the `mustFree`-th place comes free: walk both ordered lists together
-		let answered = 0;
-		let unanswered = firstHeld;
-		let freeAt = now;
-		for (let freed = 0; freed < mustFree; freed++) {
-			const nextAnswered = answered < this.placeFreeAt.length ? this.placeFreeAt[answered] : Infinity;
-			const nextUnanswered = unanswered < this.unanswered.length ? this.unanswered[unanswered] + hold : Infinity;
-			if (nextAnswered <= nextUnanswered) {
-				freeAt = nextAnswered;
-				answered++;
-			} else {
-				freeAt = nextUnanswered;
-				unanswered++;
-			}
-		}
-		return Math.max(notBefore, freeAt);
+		// a climb of the rate may free a place sooner
+		return Math.max(notBefore, Math.min(this.freeAt[mustFree - 1], this.adaptation.nextClimbAt));
 	}
 }
 
@@ -275,4 +313,134 @@ function firstAfter(values: number[], limit: number): number {
 		else low = middle + 1;
 	}
 	return low;
+}
+
+function insertSorted(values: number[], value: number): void {
+	values.splice(firstAfter(values, value), 0, value);
+}
+
+/** Removes one `value` from ascending `values`, if it is there (a place already come free is not). */
+function removeSorted(values: number[], value: number): void {
+	const index = firstAfter(values, value) - 1;
+	if (index >= 0 && values[index] === value) values.splice(index, 1);
+}
+
+/**
+ * How the rate follows DingTalk's answers when others share the quota: other executions, and above
+ * all other n8n workers, each with its own limiter set to the whole quota. No counter can be shared
+ * between workers; DingTalk's answers, "accepted" or "too many calls", and time are all there is.
+ *
+ * - A refusal means DingTalk's second is full. The calls of this limiter that DingTalk accepted in
+ *   the last second are then its share of the quota as things stand: the rate becomes that, so that
+ *   all limiters together fill the quota without overfilling it. A limiter that holds more than all
+ *   the others together (there is at least one other, so it holds more than half; the configured
+ *   rate is taken for the quota) also gives up a quarter of the difference, so that shares even out. The rate never goes below half a call per
+ *   second. One overload shows up in several answers: refusals of calls that started before the cut
+ *   are part of it and change nothing.
+ * - After a refusal the rate stays put for a quiet time, then probes for room left by a worker that
+ *   went idle: it climbs by a fiftieth of the configured rate (at least one call), then again every
+ *   0.3 s by twice the last step, each step once a call started after the previous one was accepted,
+ *   up to the configured rate. A refusal ends the climb. The quiet time is 3 s, 4 s after a probe
+ *   that failed, drawn at random within ±25 % so that workers do not probe in step.
+ * - It starts at the configured rate: a worker alone has the whole quota at once.
+ *
+ * Each probe that finds the quota full costs one refused call (retried by the node), so this trades a
+ * few refusals for finding room within seconds; test/bench/run.ts compares designs (rows 1s*).
+ */
+export class RateAdaptation {
+	private currentRate: number;
+	/** answers of this limiter's accepted calls in the last second, oldest first */
+	private readonly acceptedAt: number[] = [];
+	/** when the rate was last cut: refusals of calls started before belong to that overload */
+	private lastCutAt = -Infinity;
+	/** when the rate last changed (a cut or a climb) */
+	private lastChangeAt = -Infinity;
+	/** a call started since the last change was accepted */
+	private confirmed = true;
+	/** the last change was a step up that has not reached the configured rate */
+	private probing = false;
+	/** probes in a row that found the quota full */
+	private failedProbes = 0;
+	private step: number;
+	private nextStepAt = -Infinity;
+
+	private static readonly WINDOW_MS = 1000;
+	private static readonly MIN_RATE = 0.5;
+	/** the share of what it holds above all others together that a limiter gives up on a refusal */
+	private static readonly YIELD = 0.25;
+	private static readonly FIRST_STEP = 1 / 50;
+	private static readonly STEP_MS = 300;
+	private static readonly QUIET_MS = 3000;
+	private static readonly LONGEST_QUIET_MS = 4000;
+	/** the quiet time is drawn within ±a quarter of itself */
+	private static readonly QUIET_JITTER = 0.25;
+
+	constructor(
+		private readonly maxRate: number,
+		private readonly clock: Pick<RateLimiterClock, 'now'>,
+		private readonly random: () => number = Math.random,
+	) {
+		this.currentRate = maxRate;
+		this.step = this.firstStep();
+	}
+
+	get rate(): number {
+		return this.currentRate;
+	}
+
+	/** When the rate may climb next (Infinity: not before something else happens). */
+	get nextClimbAt(): number {
+		return this.currentRate >= this.maxRate || !this.confirmed ? Infinity : this.nextStepAt;
+	}
+
+	/** DingTalk refused a call that started at `startedAt` for the rate (90018/90002/429). */
+	onThrottled(startedAt: number): void {
+		const now = this.clock.now();
+		if (startedAt < this.lastCutAt) return;
+		if (this.probing && startedAt >= this.lastChangeAt) this.failedProbes++;
+		this.probing = false;
+		const accepted = this.acceptedInLastWindow(now);
+		const others = this.maxRate - accepted;
+		const excess = Math.max(0, accepted - others);
+		const share = accepted - RateAdaptation.YIELD * excess;
+		this.currentRate = Math.max(Math.min(RateAdaptation.MIN_RATE, this.maxRate), Math.min(this.currentRate, share));
+		this.lastCutAt = now;
+		this.changed(now);
+		this.step = this.firstStep();
+		const quiet = Math.min(RateAdaptation.LONGEST_QUIET_MS, RateAdaptation.QUIET_MS * 2 ** this.failedProbes);
+		this.nextStepAt = now + quiet * (1 + RateAdaptation.QUIET_JITTER * (2 * this.random() - 1));
+	}
+
+	/** DingTalk answered a call that started at `startedAt` and did not refuse it for the rate. */
+	onAccepted(startedAt: number): void {
+		this.acceptedAt.push(this.clock.now());
+		if (startedAt < this.lastChangeAt) return;
+		this.confirmed = true;
+		if (this.probing) this.failedProbes = 0;
+	}
+
+	/** Calls are waiting for a place: the rate climbs if a step is due. */
+	climbIfDue(now: number): void {
+		if (now < this.nextClimbAt) return;
+		this.currentRate = Math.min(this.maxRate, this.currentRate + this.step);
+		this.step *= 2;
+		this.changed(now);
+		this.probing = this.currentRate < this.maxRate;
+		this.nextStepAt = now + RateAdaptation.STEP_MS;
+	}
+
+	private changed(now: number): void {
+		this.lastChangeAt = now;
+		this.confirmed = false;
+	}
+
+	private firstStep(): number {
+		return Math.max(1, this.maxRate * RateAdaptation.FIRST_STEP);
+	}
+
+	private acceptedInLastWindow(now: number): number {
+		const old = firstAfter(this.acceptedAt, now - RateAdaptation.WINDOW_MS);
+		if (old > 0) this.acceptedAt.splice(0, old);
+		return this.acceptedAt.length;
+	}
 }
