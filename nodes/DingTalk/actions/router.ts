@@ -40,6 +40,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 
 	const outputPerItem: INodeExecutionData[][] = new Array(items.length);
 	const continueOnFail = this.continueOnFail();
+	const errorOutput = this.getNode().onError === 'continueErrorOutput';
 	await forEachConcurrently(items.length, options.maxConcurrency, stop, async (itemIndex) => {
 		try {
 			const result = await operation.execute.call(this, itemIndex, run);
@@ -54,19 +55,25 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 					? error
 					: new NodeOperationError(this.getNode(), error as Error, { itemIndex });
 			if (!continueOnFail) throw nodeError;
-			outputPerItem[itemIndex] = [{ json: errorJson(nodeError), pairedItem: { item: itemIndex } }];
+			outputPerItem[itemIndex] = [{ json: errorJson(nodeError, errorOutput), pairedItem: { item: itemIndex } }];
 		}
 	});
 	if (stop?.aborted) throw new NodeOperationError(this.getNode(), 'The execution was stopped');
 	return [outputPerItem.flat()];
 }
 
-/** The item that stands for a failed input under "Continue On Fail". */
-function errorJson(error: NodeApiError | NodeOperationError): IDataObject {
-	const json: IDataObject = { error: error.message };
+/**
+ * The item that stands for a failed input under "Continue On Fail": the message, and DingTalk's
+ * errcode, errmsg and request_id when it answered. With the error output ("Continue (using error
+ * output)") DingTalk's fields go under `details`: n8n sends an item there only when its json holds
+ * nothing but error, message and details, and then adds the input item's fields to it.
+ */
+function errorJson(error: NodeApiError | NodeOperationError, errorOutput: boolean): IDataObject {
+	const answer: IDataObject = {};
 	const response = (error.errorResponse ?? {}) as IDataObject;
 	for (const key of ['errcode', 'errmsg', 'request_id']) {
-		if (response[key] !== undefined && response[key] !== null) json[key] = response[key];
+		if (response[key] !== undefined && response[key] !== null) answer[key] = response[key];
 	}
-	return json;
+	if (!errorOutput) return { error: error.message, ...answer };
+	return Object.keys(answer).length > 0 ? { error: error.message, details: answer } : { error: error.message };
 }
