@@ -165,16 +165,17 @@ export async function triggerSuite(install: N8nInstall, tarball: string, check: 
 				],
 			);
 			assert.deepEqual(items[2].contact, { userid: c3, name: removedName });
-			const rows = outputOf(execution.runData, 'Row to add or update');
+			// Include Names: the rows carry label and owner names, in the sheet layout
+			const rows = outputOf(execution.runData, 'Contact to sheet row');
 			assert.deepEqual(
-				rows.map((row) => [row.userid, row.Status, row['Changed fields'], row.Company]),
+				rows.map((row) => [row['DingTalk ID'], row.Status, row.Mobile, row.Company, row.Labels, row.Owner, row['Owner Mobile']]),
 				[
-					[c1, 'updated', 'title', '阿里巴巴'],
-					['e2e-new-contact', 'added', '', 'E2E Ltd'],
+					[c1, 'updated', '+86 13800138001', '阿里巴巴', '客户类型 / 潜在客户, Region / 华东', '张三', ''],
+					['e2e-new-contact', 'added', '+86 13611112222', 'E2E Ltd', '客户类型 / VIP', '李四', ''],
 				],
 			);
 			assert.deepEqual(
-				outputOf(execution.runData, 'Row to mark removed').map((row) => [row.userid, row.Status]),
+				outputOf(execution.runData, 'Row to mark removed').map((row) => [row['DingTalk ID'], row.Status]),
 				[[c3, 'removed']],
 			);
 			// only this one poll emitted: c2 was never reported
