@@ -8,27 +8,17 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { DingTalk } from '../nodes/DingTalk/DingTalk.node';
 import { runNode } from './harness';
-import { callsTo, CREDENTIAL_ID, SEED, useSandbox } from './support';
+import { callsTo, CREDENTIAL_ID, SEED, UPDATE_FROM_JSON, useSandbox } from './support';
 
 const env = useSandbox();
 
 const UPDATE = '/topapi/extcontact/update';
 const [c1, c2, c3] = SEED.contactIds as string[];
-const locator = (value: string) => ({ __rl: true, mode: 'id', value });
-
-const UPDATE_FROM_ROW: IDataObject = {
-	resource: 'externalContact',
-	operation: 'update',
-	contactId: locator('={{ $json.id }}'),
-	name: '={{ $json.name }}',
-	followerUserId: locator('={{ $json.owner }}'),
-	labelIds: '={{ $json.labels }}',
-};
 
 async function runWithErrorOutput(rows: IDataObject[]) {
 	return await runNode({
 		nodeType: DingTalk,
-		parameters: UPDATE_FROM_ROW,
+		parameters: UPDATE_FROM_JSON,
 		items: rows.map((json) => ({ json })),
 		credentials: env.store,
 		credentialId: CREDENTIAL_ID,
@@ -52,8 +42,10 @@ test('rows the node or DingTalk refuses leave by the error output with their col
 		[4, 'Unknown label'],
 	]);
 	expect(String(failed[0].error)).toMatch(/VIP/);
-	// DingTalk's answer under details: n8n routes only items holding error, message and details
-	expect(failed[1]).toMatchObject({ error: expect.stringMatching(/^DingTalk error 40035/), details: { errcode: 40035 } });
+	// what to do and DingTalk's own words under message: n8n 2.8 routes only items holding error and message
+	expect(failed[1].error).toMatch(/^DingTalk error 40035/);
+	expect(failed[1].message).toMatch(/DingTalk said: .*999.*\(request_id \w+\)$/);
+	expect(Object.keys(failed[1]).sort()).toEqual(['error', 'id', 'labels', 'message', 'name', 'owner', 'sheetRow']);
 	// sent: the fine row and the one DingTalk refused, never the ambiguous one
 	expect(callsTo(env.sandbox, UPDATE).map((call) => (call.params.contact as IDataObject).user_id)).toEqual([c1, c3]);
 });

@@ -65,15 +65,20 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 /**
  * The item that stands for a failed input under "Continue On Fail": the message, and DingTalk's
  * errcode, errmsg and request_id when it answered. With the error output ("Continue (using error
- * output)") DingTalk's fields go under `details`: n8n sends an item there only when its json holds
- * nothing but error, message and details, and then adds the input item's fields to it.
+ * output)") the item may hold only `error` and `message` (n8n 2.8 routes nothing else there; later
+ * n8n also `details`), and n8n adds the input item's fields to it: `message` then says what to do,
+ * with DingTalk's own words and its request_id.
  */
 function errorJson(error: NodeApiError | NodeOperationError, errorOutput: boolean): IDataObject {
-	const answer: IDataObject = {};
+	const json: IDataObject = { error: error.message };
 	const response = (error.errorResponse ?? {}) as IDataObject;
-	for (const key of ['errcode', 'errmsg', 'request_id']) {
-		if (response[key] !== undefined && response[key] !== null) answer[key] = response[key];
+	if (errorOutput) {
+		const requestId = response.request_id ? ` (request_id ${String(response.request_id)})` : '';
+		if (error.description || requestId) json.message = `${error.description ?? ''}${requestId}`.trim();
+		return json;
 	}
-	if (!errorOutput) return { error: error.message, ...answer };
-	return Object.keys(answer).length > 0 ? { error: error.message, details: answer } : { error: error.message };
+	for (const key of ['errcode', 'errmsg', 'request_id']) {
+		if (response[key] !== undefined && response[key] !== null) json[key] = response[key];
+	}
+	return json;
 }
