@@ -227,24 +227,6 @@ describe('waits', () => {
 });
 
 describe('the access token', () => {
-	it("the first token of an app is fetched under n8n 2.8, whose NodeApiError keeps no cause", async () => {
-		const context = fakeContext({ dingTalk });
-		const authenticated = context.helpers.httpRequestWithAuthentication;
-		// n8n-workflow 2.8 declares `cause` as a class field: the wrapped error's cause reads undefined
-		context.helpers.httpRequestWithAuthentication = async function (this: ThisParameterType<typeof authenticated>, ...args: Parameters<typeof authenticated>) {
-			try {
-				return await authenticated.apply(this, args);
-			} catch (error) {
-				Object.defineProperty(error, 'cause', { value: undefined });
-				throw error;
-			}
-		} as typeof authenticated;
-		dingTalk.script(UPDATE, ok());
-		await settle(new DingTalkClient(context, OPTIONS).call(UPDATE, { contact: { user_id: 'u1' } }, SAFE_TO_REPEAT, 0));
-		expect(dingTalk.calls('/gettoken')).toHaveLength(1);
-		expect(dingTalk.calls(UPDATE).map((request) => request.query.access_token)).toEqual(['token-1']);
-	});
-
 	it('a token DingTalk calls expired is renewed once and the call repeated once', async () => {
 		await call([errcode(42001), ok()]);
 		expect(dingTalk.calls('/gettoken')).toHaveLength(2);

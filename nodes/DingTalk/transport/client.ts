@@ -26,7 +26,7 @@ import { Redactor } from './redact';
 import type { RepeatPolicy, RetryBudget } from './retryPolicy';
 import { decide } from './retryPolicy';
 import type { CredentialRejectedError, TokenRequestError } from './tokenRequest';
-import { CREDENTIAL_TYPE, isTokenInHand, TOKEN_ONLY, tokenOf } from './tokenRequest';
+import { CREDENTIAL_TYPE, TOKEN_ONLY, tokenOf } from './tokenRequest';
 import { throwIfStopped, wait } from './wait';
 
 export { NOT_SAFE_TO_REPEAT, SAFE_TO_REPEAT } from './retryPolicy';
@@ -206,7 +206,7 @@ export class DingTalkClient {
 				credentialsDecrypted: { id: '', name: '', type: CREDENTIAL_TYPE, data: credentials },
 			})
 			.catch((error: unknown) => {
-				if (!isTokenInHand(error)) throw error;
+				if (!findNamedError(error, 'TokenInHand')) throw error;
 			});
 	}
 

@@ -2,7 +2,7 @@ import { createHash } from 'crypto';
 import type { IAuthenticateRuleResponseSuccessBody, ICredentialDataDecryptedObject, IDataObject } from 'n8n-workflow';
 
 import { checkedBaseUrl, normalizeBaseUrl } from './baseUrl';
-import { errorCode, findNamedError, networkReason } from './errorDetails';
+import { errorCode, networkReason } from './errorDetails';
 import { describeErrcode, ERRCODES, readErrcode } from './errorCodes';
 import { Redactor } from './redact';
 
@@ -160,22 +160,12 @@ export async function sharedTokenRequest(get: HttpGet, credentials: ICredentialD
  */
 export const TOKEN_ONLY = Symbol.for('n8n-nodes-dingtalk-contacts.tokenOnly');
 
-const TOKEN_IN_HAND = 'The DingTalk access token is in hand; nothing else is sent';
-
 /** Thrown by authenticate for a TOKEN_ONLY request: the token is in the credential, nothing was sent. */
 export class TokenInHand extends Error {
 	constructor() {
-		super(TOKEN_IN_HAND);
+		super('The DingTalk access token is in hand; nothing else is sent');
 		this.name = 'TokenInHand';
 	}
-}
-
-/**
- * Whether n8n's authenticated helper failed with TokenInHand: found along the causes, or, where
- * n8n wraps it without one (n8n-workflow 2.8's NodeApiError resets `cause`), by its message.
- */
-export function isTokenInHand(error: unknown): boolean {
-	return findNamedError(error, 'TokenInHand') !== undefined || (error as Error | undefined)?.message === TOKEN_IN_HAND;
 }
 
 /**
