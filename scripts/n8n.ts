@@ -170,7 +170,7 @@ export async function importWorkflows(runner: N8nRunner, workflows: unknown[]): 
 }
 
 export interface Execution extends CommandResult {
-	/** the execution's JSON, printed after the log lines from the first line that is exactly `{` */
+	/** the execution's JSON, printed after the log lines: from the first line that is exactly `{` to the last that is `}` */
 	data?: {
 		data?: {
 			resultData?: {
@@ -185,10 +185,12 @@ export async function executeWorkflow(runner: N8nRunner, workflowId: string): Pr
 	const result = await n8nCommand(runner, ['execute', `--id=${workflowId}`, '--rawOutput']);
 	const lines = result.stdout.split('\n');
 	const start = lines.findIndex((line) => line === '{');
+	// up to its closing line: n8n may log more after it (the task runner registering, for one)
+	const end = lines.lastIndexOf('}');
 	let data: Execution['data'];
-	if (start !== -1) {
+	if (start !== -1 && end > start) {
 		try {
-			data = JSON.parse(lines.slice(start).join('\n'));
+			data = JSON.parse(lines.slice(start, end + 1).join('\n'));
 		} catch {
 			data = undefined;
 		}

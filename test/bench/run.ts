@@ -8,7 +8,8 @@
  * Options (environment): BENCH_RUNS (runs per row, default 3), N8N_NODES_BASE (n8n-nodes-base of a
  * cached n8n, default .cache/n8n-<the first of scripts/n8n-versions.json>/node_modules/n8n-nodes-base; rows needing it are skipped
  * when it is missing), BENCH_ONLY (comma list of scenario ids; the DingTalk Trigger rows are
- * "trigger" and "trigger-jitter", in test/bench/trigger.ts).
+ * "trigger" and "trigger-jitter", in test/bench/trigger.ts). Rows 5a/5b ("resolve-ids",
+ * "resolve-names": labels by name and owners by mobile against ids) have a table of calls per kind.
  *
  * Workers sharing one quota (each process its own limiter, as n8n's queue-mode workers): at the full
  * quota each, BENCH_ONLY=quota-ours-shared,quota-ours-shared-3,quota-ours-busy-idle,quota-ours-shared-uneven;
@@ -49,6 +50,8 @@ interface Row {
 	 * items each one gets (an idle worker gets none and sends nothing)
 	 */
 	shares?: number[];
+	/** printed in the table of calls per kind (names resolved against ids) instead of the main one */
+	callsPerKind?: boolean;
 }
 
 /**
@@ -66,6 +69,11 @@ function sharedQuotaRow(id: string, title: string, shares: number[], requestsPer
 		shares,
 	};
 }
+
+const LABEL_GROUPS = '/topapi/extcontact/listlabelgroups';
+const BY_MOBILE = '/topapi/v2/user/getbymobile';
+/** distinct owners of the rows given by mobile number: the sandbox's generated employees 1 to 100 */
+const OWNER_MOBILES = Array.from({ length: 100 }, (_, index) => `+86 139 ${String(index + 1).padStart(8, '0').replace(/^(\d{4})/, '$1 ')}`);
 
 const ROWS: Row[] = [
 	{
@@ -161,6 +169,24 @@ const ROWS: Row[] = [
 		knobs: {},
 		input: { node: 'httpRequest' },
 	},
+	{
+		id: 'resolve-ids',
+		title: '5a. DingTalk node, 1,000 rows with label and owner IDs, 20 ms latency, QPS limit 50 (as 1)',
+		items: 1000,
+		knobs: { latencyMs: 20, qpsLimit: { [UPDATE]: 50 } },
+		input: { node: 'dingTalk', requestsPerSecond: 50 },
+		quotaBoundS: 20,
+		callsPerKind: true,
+	},
+	{
+		id: 'resolve-names',
+		title: `5b. as 5a, labels by name ("潜在客户, Region / 华东") and owners by mobile ("+86 139 0000 0001", ${OWNER_MOBILES.length} distinct)`,
+		items: 1000,
+		knobs: { latencyMs: 20, qpsLimit: { [UPDATE]: 50 } },
+		input: { node: 'dingTalk', requestsPerSecond: 50, mapping: 'names', labelNames: '潜在客户, Region / 华东', ownerMobiles: OWNER_MOBILES },
+		quotaBoundS: 20,
+		callsPerKind: true,
+	},
 	...[5000, 10000, 20000].map((items) => ({
 		id: `memory-${items}`,
 		title: `4. DingTalk node, ${items.toLocaleString('en')} items, memory`,
@@ -177,6 +203,10 @@ interface Measured extends ScenarioOutput {
 	lost: number;
 	duplicated: number;
 	tokenCalls: number;
+	labelListCalls: number;
+	mobileLookups: number;
+	/** calls to any other path */
+	otherCalls: number;
 }
 
 /**
@@ -238,10 +268,11 @@ async function fetchToken(sandbox: { url: string; appKey: string; appSecret: str
 
 async function main(): Promise<void> {
 	const maxItems = Math.max(...ROWS.map((row) => row.items));
-	const sandbox = await startSandbox({ seed: { extraContacts: maxItems } });
+	const sandbox = await startSandbox({ seed: { extraContacts: maxItems, extraUsers: OWNER_MOBILES.length } });
 	const contactIds = [...(sandbox.state.contacts as Map<string, unknown>).keys()] as string[];
 	const haveHttpNode = fs.existsSync(path.join(N8N_NODES_BASE, 'dist/nodes/HttpRequest/HttpRequest.node.js'));
 	const table: string[] = [];
+	const perKindTable: string[] = [];
 	console.log(`Benchmark on ${os.cpus().length} cores, Node ${process.version}, medians of ${RUNS} runs\n`);
 
 	for (const row of ROWS) {
@@ -284,6 +315,9 @@ async function main(): Promise<void> {
 				lost: ids.filter((id) => !appliedPerContact.has(id)).length,
 				duplicated: [...appliedPerContact.values()].filter((count) => count > 1).length,
 				tokenCalls: log.filter((entry) => entry.path === '/gettoken').length + (accessToken ? 1 : 0),
+				labelListCalls: log.filter((entry) => entry.path === LABEL_GROUPS).length,
+				mobileLookups: log.filter((entry) => entry.path === BY_MOBILE).length,
+				otherCalls: log.filter((entry) => ![UPDATE, LABEL_GROUPS, BY_MOBILE, '/gettoken'].includes(entry.path)).length,
 			};
 			runs.push(measured);
 			process.stderr.write(
@@ -293,17 +327,35 @@ async function main(): Promise<void> {
 		const m = (key: keyof Measured) => median(runs.map((run) => Number(run[key] ?? 0)));
 		const wallS = m('wallMs') / 1000;
 		const ratio = row.quotaBoundS ? `${(wallS / row.quotaBoundS).toFixed(3)}` : '-';
+		if (row.callsPerKind) {
+			perKindTable.push(
+				`| ${row.title} | ${wallS.toFixed(2)} | ${row.quotaBoundS ?? '-'} | ${ratio} | ${m('calls')} | ${m('labelListCalls')} | ${m('mobileLookups')} | ${m('tokenCalls')} | ${m('otherCalls')} | ${m('throttled')} | ${m('applied')} | ${m('errorItems')} | ${(m('cpuMs') / 1000).toFixed(2)} |`,
+			);
+			continue;
+		}
 		table.push(
 			`| ${row.title} | ${wallS.toFixed(2)} | ${row.quotaBoundS ?? '-'} | ${ratio} | ${(row.items / wallS).toFixed(0)} | ${m('calls')} | ${m('throttled')} | ${m('applied')} | ${m('lost')} | ${m('duplicated')} | ${m('errorItems')} | ${m('silentFailures')} | ${m('tokenCalls')} | ${(m('cpuMs') / 1000).toFixed(2)} | ${((m('cpuMs') * 1000) / row.items).toFixed(0)} | ${m('maxRssMb').toFixed(0)} |`,
 		);
 	}
 	const triggerTable = await triggerRows(sandbox, { runs: RUNS, only: ONLY, runChild });
 	await sandbox.close();
-	console.log(
-		'| scenario | wall s | quota bound s | ratio | items/s | calls | 90018s | applied | lost | duplicated | failed items | "successful" items with errcode ≠ 0 | token calls | CPU s | CPU µs/item | peak RSS MB |',
-	);
-	console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
-	for (const line of table) console.log(line);
+	if (table.length > 0) {
+		console.log(
+			'| scenario | wall s | quota bound s | ratio | items/s | calls | 90018s | applied | lost | duplicated | failed items | "successful" items with errcode ≠ 0 | token calls | CPU s | CPU µs/item | peak RSS MB |',
+		);
+		console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+		for (const line of table) console.log(line);
+	}
+	if (perKindTable.length > 0) {
+		console.log(
+			[
+				'',
+				'| names resolved against ids | wall s | quota bound s | ratio | update calls | label group lists | mobile look-ups | token calls | other calls | 90018s | applied | failed items | CPU s |',
+				'|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+				...perKindTable,
+			].join('\n'),
+		);
+	}
 	if (triggerTable.length > 0) console.log(['', ...TRIGGER_TABLE_HEADER, ...triggerTable].join('\n'));
 }
 

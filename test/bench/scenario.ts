@@ -27,9 +27,15 @@ export interface ScenarioInput {
 	/**
 	 * DingTalk node: how the item's columns reach the fields. `columns` (default): each field an
 	 * expression, as a user maps a sheet; `contactIdOnly`: only the contact id is an expression and
-	 * the rest fixed values, so that n8n evaluates one expression per item, as for 3b's one body.
+	 * the rest fixed values, so that n8n evaluates one expression per item, as for 3b's one body;
+	 * `names`: as `columns`, but labels given by name (`labelNames`) and the owner by an employee's
+	 * mobile number (one of `ownerMobiles`, in turn), resolved by the node.
 	 */
-	mapping?: 'columns' | 'contactIdOnly';
+	mapping?: 'columns' | 'contactIdOnly' | 'names';
+	/** `names` mapping: the Labels cell of every row, e.g. "潜在客户, Region / 华东" */
+	labelNames?: string;
+	/** `names` mapping: employees' mobile numbers as a sheet holds them, e.g. "+86 139 0000 0001" */
+	ownerMobiles?: string[];
 	/** HTTP Request node: its Batching option (items per batch, ms between batches) */
 	batching?: { batchSize: number; batchInterval: number };
 	/** HTTP Request node: the token, fetched once by the runner (as a user would paste it) */
@@ -63,7 +69,9 @@ function parametersFor(input: ScenarioInput): IDataObject {
 						followerUserId: { __rl: true, mode: 'id', value: input.ownerId },
 						labelIds: [input.labelId],
 					}
-				: {};
+				: input.mapping === 'names'
+					? { followerUserId: { __rl: true, mode: 'mobile', value: '={{ $json.ownerMobile }}' } }
+					: {};
 		return {
 			...UPDATE_FROM_JSON,
 			...fixedFields,
@@ -88,9 +96,12 @@ function parametersFor(input: ScenarioInput): IDataObject {
 async function main(): Promise<ScenarioOutput> {
 	// the input is a file: 20,000 contact ids are too many for a command line
 	const input = JSON.parse(fs.readFileSync(process.argv[2], 'utf8')) as ScenarioInput;
-	const items = input.contactIds.map((id, index) => ({
-		json: { id, name: `Bench ${index}`, owner: input.ownerId, labels: String(input.labelId) },
-	}));
+	const mobiles = input.ownerMobiles ?? [];
+	const items = input.contactIds.map((id, index) =>
+		input.mapping === 'names'
+			? { json: { id, name: `Bench ${index}`, ownerMobile: mobiles[index % mobiles.length], labels: input.labelNames } }
+			: { json: { id, name: `Bench ${index}`, owner: input.ownerId, labels: String(input.labelId) } },
+	);
 	const store = credentialStoreFor({ url: input.baseUrl, appKey: input.appKey, appSecret: input.appSecret });
 	const nodeType: new () => INodeType =
 		input.node === 'dingTalk' ? DingTalk : loadHttpRequestNode(input.n8nNodesBase as string);

@@ -3,8 +3,10 @@
  * For each n8n version in N8N_VERSIONS (default: scripts/n8n-versions.json): install n8n into .cache (reused),
  * install the tarball as a community package in a fresh user folder, import a credential and
  * workflows, run them, and check what n8n output and what the sandbox received.
- * Then, with the newest tested n8n, the MCP example driven by an MCP client (./mcp.ts; alone with
- * E2E_ONLY=mcp), and webhook storms in one n8n and in queue mode (./queue.ts).
+ * Per version also the sheet examples' sandbox twins (./examples.ts) and the trigger (./trigger.ts);
+ * E2E_ONLY=examples runs just those two. Then, with the newest tested n8n, the MCP example driven by
+ * an MCP client (./mcp.ts; alone with E2E_ONLY=mcp), and webhook storms in one n8n and in queue mode
+ * (./queue.ts).
  * Ends with the line "N passed, N failed" and exits non-zero when anything failed.
  */
 import assert from 'assert';
@@ -28,6 +30,7 @@ import {
 	TESTED_N8N_VERSIONS,
 } from '../../scripts/n8n';
 import type { Execution, N8nRunner } from '../../scripts/n8n';
+import { examplesSuite } from './examples';
 import { mcpSuite } from './mcp';
 import { queueChecks } from './queue';
 import { triggerSuite } from './trigger';
@@ -37,7 +40,10 @@ const { startSandbox, SEED } = require('../sandbox/server');
 
 type Json = Record<string, unknown>;
 
-/** E2E_ONLY=mcp: only the MCP checks (./mcp.ts), with the newest tested n8n */
+/**
+ * E2E_ONLY=mcp: only the MCP checks (./mcp.ts), with the newest tested n8n; E2E_ONLY=examples: only
+ * the sheet examples' twins (./examples.ts, ./trigger.ts) with each version of N8N_VERSIONS
+ */
 const ONLY = process.env.E2E_ONLY ?? '';
 const VERSIONS = process.env.N8N_VERSIONS ? process.env.N8N_VERSIONS.split(/\s+/).filter(Boolean) : TESTED_N8N_VERSIONS;
 /** the trigger's checks wait for n8n's minute-by-minute polls (about two minutes per version) */
@@ -432,7 +438,11 @@ async function main(): Promise<void> {
 		await mcpSuite(installN8n(DEFAULT_N8N_VERSION), tarball, check);
 		return finish(tarball);
 	}
-	if (ONLY) throw new Error(`E2E_ONLY=${ONLY}: only "mcp" can be run alone`);
+	if (ONLY === 'examples') {
+		for (const version of VERSIONS) await exampleSuites(version, tarball);
+		return finish(tarball);
+	}
+	if (ONLY) throw new Error(`E2E_ONLY=${ONLY}: only "mcp" or "examples" can be run alone`);
 	await check('the packed tarball holds only dist/, README, LICENSE and package.json, and every file the n8n section names', () => {
 		const files = tarballFiles(tarball);
 		const outside = files.filter((file) => !file.startsWith('dist/') && !['README.md', 'LICENSE', 'package.json'].includes(file));
@@ -448,14 +458,21 @@ async function main(): Promise<void> {
 	});
 	for (const version of VERSIONS) {
 		await suite(version, tarball);
-		if (!TRIGGER_VERSIONS.includes(version)) continue;
-		console.log(`\nn8n ${version}, DingTalk Trigger (waits for n8n's polls at the start of each minute)`);
-		await triggerSuite(installN8n(version), tarball, check);
+		await exampleSuites(version, tarball);
 	}
 	console.log(`\nn8n ${DEFAULT_N8N_VERSION}, MCP Server Trigger with the DingTalk tools`);
 	await mcpSuite(installN8n(DEFAULT_N8N_VERSION), tarball, check);
 	await queueChecks(VERSIONS, tarball, check);
 	finish(tarball);
+}
+
+/** The sheet examples' sandbox twins: both directions and their round trip, then the trigger's path. */
+async function exampleSuites(version: string, tarball: string): Promise<void> {
+	console.log(`\nn8n ${version}, the sheet examples' sandbox twins`);
+	await examplesSuite(installN8n(version), tarball, check);
+	if (!TRIGGER_VERSIONS.includes(version)) return;
+	console.log(`\nn8n ${version}, DingTalk Trigger (waits for n8n's polls at the start of each minute)`);
+	await triggerSuite(installN8n(version), tarball, check);
 }
 
 function finish(tarball: string): void {

@@ -12,14 +12,14 @@ import assert from 'assert';
 import type { ChildProcess } from 'child_process';
 import fs from 'fs';
 import { createRequire } from 'module';
-import os from 'os';
 import path from 'path';
 
-import { createRunner, importCredentials, importWorkflows, n8nCommand, prepareUserFolder, ROOT, startN8n } from '../../scripts/n8n';
-import type { N8nInstall, N8nRunner } from '../../scripts/n8n';
+import { importWorkflows, n8nCommand, ROOT, startN8n } from '../../scripts/n8n';
+import type { N8nInstall } from '../../scripts/n8n';
+import { openSandboxN8n } from './sandboxN8n';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startSandbox, SEED } = require('../sandbox/server');
+const { SEED } = require('../sandbox/server');
 
 type Json = Record<string, unknown>;
 type Check = (name: string, body: () => Promise<void> | void) => Promise<void>;
@@ -97,20 +97,9 @@ export async function stop(child: ChildProcess | undefined): Promise<void> {
 }
 
 export async function triggerSuite(install: N8nInstall, tarball: string, check: Check): Promise<void> {
-	const sandbox = await startSandbox({ seed: 'default' });
-	const userFolder = fs.mkdtempSync(path.join(os.tmpdir(), `n8n-e2e-trigger-${install.version}-`));
+	const { sandbox, runner, close } = await openSandboxN8n(install, tarball, 'trigger');
 	let n8n: ChildProcess | undefined;
 	try {
-		const runner: N8nRunner = await createRunner(install, userFolder);
-		prepareUserFolder(userFolder, tarball);
-		await importCredentials(runner, [
-			{
-				id: 'dtSandboxCred01',
-				name: 'DingTalk sandbox',
-				type: 'dingTalkApi',
-				data: { baseUrl: sandbox.url, appKey: sandbox.appKey, appSecret: sandbox.appSecret, accessToken: '' },
-			},
-		]);
 		const example = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples/dingtalk-to-sheet-rows-sandbox.json'), 'utf8'));
 		await importWorkflows(runner, [example]);
 		const flatted = createRequire(install.n8n)('flatted') as { parse: (text: string) => unknown };
@@ -165,16 +154,17 @@ export async function triggerSuite(install: N8nInstall, tarball: string, check: 
 				],
 			);
 			assert.deepEqual(items[2].contact, { userid: c3, name: removedName });
-			const rows = outputOf(execution.runData, 'Row to add or update');
+			// Include Names: the rows carry label and owner names, in the sheet layout
+			const rows = outputOf(execution.runData, 'Contact to sheet row');
 			assert.deepEqual(
-				rows.map((row) => [row.userid, row.Status, row['Changed fields'], row.Company]),
+				rows.map((row) => [row['DingTalk ID'], row.Status, row.Mobile, row.Company, row.Labels, row.Owner, row['Owner Mobile']]),
 				[
-					[c1, 'updated', 'title', '阿里巴巴'],
-					['e2e-new-contact', 'added', '', 'E2E Ltd'],
+					[c1, 'updated', '+86 13800138001', '阿里巴巴', '客户类型 / 潜在客户, Region / 华东', '张三', ''],
+					['e2e-new-contact', 'added', '+86 13611112222', 'E2E Ltd', '客户类型 / VIP', '李四', ''],
 				],
 			);
 			assert.deepEqual(
-				outputOf(execution.runData, 'Row to mark removed').map((row) => [row.userid, row.Status]),
+				outputOf(execution.runData, 'Row to mark removed').map((row) => [row['DingTalk ID'], row.Status]),
 				[[c3, 'removed']],
 			);
 			// only this one poll emitted: c2 was never reported
@@ -183,7 +173,6 @@ export async function triggerSuite(install: N8nInstall, tarball: string, check: 
 		});
 	} finally {
 		await stop(n8n);
-		await sandbox.close();
-		fs.rmSync(userFolder, { recursive: true, force: true });
+		await close();
 	}
 }

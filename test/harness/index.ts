@@ -139,6 +139,8 @@ export interface RunNodeOptions {
 	credentials?: TestCredentialsHelper;
 	credentialId?: string;
 	continueOnFail?: boolean;
+	/** "On Error: Continue (using error output)": failed items leave by a second output */
+	errorOutput?: boolean;
 	/** stops the execution this long after it started, as the editor's Stop button does */
 	stopAfterMs?: number;
 }
@@ -146,6 +148,8 @@ export interface RunNodeOptions {
 export interface RunNodeResult {
 	/** the node's first output */
 	items: INodeExecutionData[];
+	/** with errorOutput: the items of its error output */
+	errorItems?: INodeExecutionData[];
 	/** the error that stopped the workflow, if any */
 	error?: Error & IDataObject;
 	/** log lines written during the run */
@@ -178,7 +182,7 @@ export function nodeUnderTest(options: RunNodeOptions, credentialTypeNames: stri
 					]),
 				)
 			: undefined,
-		onError: options.continueOnFail ? 'continueRegularOutput' : 'stopWorkflow',
+		onError: options.errorOutput ? 'continueErrorOutput' : options.continueOnFail ? 'continueRegularOutput' : 'stopWorkflow',
 	};
 }
 
@@ -245,6 +249,7 @@ export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
 	const taskData = run.data.resultData.runData[NODE_NAME]?.[0];
 	return {
 		items: taskData?.data?.main?.[0] ?? [],
+		errorItems: options.errorOutput ? (taskData?.data?.main?.[1] ?? []) : undefined,
 		error: (run.data.resultData.error ?? taskData?.error) as (Error & IDataObject) | undefined,
 		logs: logLines.slice(firstLog),
 		msFromStopToEnd: stoppedAt === undefined ? undefined : Date.now() - stoppedAt,

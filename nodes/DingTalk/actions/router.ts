@@ -40,6 +40,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 
 	const outputPerItem: INodeExecutionData[][] = new Array(items.length);
 	const continueOnFail = this.continueOnFail();
+	const errorOutput = this.getNode().onError === 'continueErrorOutput';
 	await forEachConcurrently(items.length, options.maxConcurrency, stop, async (itemIndex) => {
 		try {
 			const result = await operation.execute.call(this, itemIndex, run);
@@ -54,17 +55,28 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 					? error
 					: new NodeOperationError(this.getNode(), error as Error, { itemIndex });
 			if (!continueOnFail) throw nodeError;
-			outputPerItem[itemIndex] = [{ json: errorJson(nodeError), pairedItem: { item: itemIndex } }];
+			outputPerItem[itemIndex] = [{ json: errorJson(nodeError, errorOutput), pairedItem: { item: itemIndex } }];
 		}
 	});
 	if (stop?.aborted) throw new NodeOperationError(this.getNode(), 'The execution was stopped');
 	return [outputPerItem.flat()];
 }
 
-/** The item that stands for a failed input under "Continue On Fail". */
-function errorJson(error: NodeApiError | NodeOperationError): IDataObject {
+/**
+ * The item that stands for a failed input under "Continue On Fail": the message, and DingTalk's
+ * errcode, errmsg and request_id when it answered. With the error output ("Continue (using error
+ * output)") the item may hold only `error` and `message` (n8n 2.8 routes nothing else there; later
+ * n8n also `details`), and n8n adds the input item's fields to it: `message` then says what to do,
+ * with DingTalk's own words and its request_id.
+ */
+function errorJson(error: NodeApiError | NodeOperationError, errorOutput: boolean): IDataObject {
 	const json: IDataObject = { error: error.message };
 	const response = (error.errorResponse ?? {}) as IDataObject;
+	if (errorOutput) {
+		const requestId = response.request_id ? ` (request_id ${String(response.request_id)})` : '';
+		if (error.description || requestId) json.message = `${error.description ?? ''}${requestId}`.trim();
+		return json;
+	}
 	for (const key of ['errcode', 'errmsg', 'request_id']) {
 		if (response[key] !== undefined && response[key] !== null) json[key] = response[key];
 	}
