@@ -285,9 +285,12 @@ describe('the access token', () => {
 		expect(dingTalk.calls(UPDATE).map((request) => request.query.access_token)).toEqual(['token-1', 'token-1', 'token-2']);
 	});
 
-	it('a refused app key or secret fails the call, and every later call of the run at once', async () => {
+	it.each([
+		['', false],
+		[', where n8n drops the cause of the errors it wraps (n8n 2.8)', true],
+	])('a refused app key or secret fails the call, and every later call of the run at once%s', async (_, dropsErrorCauses) => {
 		dingTalk.script('/gettoken', errcode(40089, { errmsg: `bad appsecret ${APP_SECRET}` }));
-		const client = newClient();
+		const client = new DingTalkClient(fakeContext({ dingTalk, dropsErrorCauses }), OPTIONS);
 		const first = await rejection(settle(client.call(UPDATE, {}, SAFE_TO_REPEAT, 2)));
 		expect(first.message).toMatch(/^DingTalk error 40089: the App Key or App Secret is wrong \(getting an access token\)\. Open the DingTalk API credential/);
 		expect(first.description).toMatch(/^Open the DingTalk API credential/);

@@ -10,13 +10,30 @@ export function errorCode(error: unknown): string | undefined {
 	return undefined;
 }
 
+/**
+ * The package's own errors that cross n8n's helpers (token requests), by message: some n8n releases
+ * (2.8) wrap an error without keeping it as the wrapper's cause, and only its message survives.
+ * A few recent ones are enough: the wrapper is read right after the error was thrown.
+ */
+const rememberedByMessage = new Map<string, Error>();
+const REMEMBERED_ERRORS = 32;
+
+/** Keeps `error` findable by findNamedError even through a wrapper that drops it. */
+export function rememberError(error: Error): void {
+	rememberedByMessage.delete(error.message);
+	rememberedByMessage.set(error.message, error);
+	if (rememberedByMessage.size > REMEMBERED_ERRORS) rememberedByMessage.delete(rememberedByMessage.keys().next().value as string);
+}
+
 /** Finds an error by name along the causes (n8n wraps errors, and may load our classes twice). */
 export function findNamedError<T extends Error>(error: unknown, name: string): T | undefined {
 	for (let candidate = error, depth = 0; candidate && depth < 4; depth++) {
 		if ((candidate as Error).name === name) return candidate as T;
 		candidate = (candidate as { cause?: unknown }).cause;
 	}
-	return undefined;
+	const message = (error as Error | undefined)?.message;
+	const remembered = typeof message === 'string' ? rememberedByMessage.get(message) : undefined;
+	return remembered?.name === name ? (remembered as T) : undefined;
 }
 
 /**

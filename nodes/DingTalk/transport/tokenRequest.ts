@@ -2,7 +2,7 @@ import { createHash } from 'crypto';
 import type { IAuthenticateRuleResponseSuccessBody, ICredentialDataDecryptedObject, IDataObject } from 'n8n-workflow';
 
 import { checkedBaseUrl, normalizeBaseUrl } from './baseUrl';
-import { errorCode, networkReason } from './errorDetails';
+import { errorCode, networkReason, rememberError } from './errorDetails';
 import { describeErrcode, ERRCODES, readErrcode } from './errorCodes';
 import { Redactor } from './redact';
 
@@ -35,6 +35,7 @@ export class CredentialRejectedError extends Error {
 	) {
 		super(message);
 		this.name = 'CredentialRejectedError';
+		rememberError(this);
 	}
 }
 
@@ -47,6 +48,7 @@ export class TokenRequestError extends Error {
 	) {
 		super(message);
 		this.name = 'TokenRequestError';
+		rememberError(this);
 	}
 }
 
@@ -165,6 +167,7 @@ export class TokenInHand extends Error {
 	constructor() {
 		super('The DingTalk access token is in hand; nothing else is sent');
 		this.name = 'TokenInHand';
+		rememberError(this);
 	}
 }
 
