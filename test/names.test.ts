@@ -208,7 +208,7 @@ describe('owner by mobile number', () => {
 
 	it('a number that is no mobile fails before any call', async () => {
 		const result = await update([row({ ownerMobile: 'ask Li' })]);
-		expect(result.items[0].json.error).toBe('Item 0: "Owner (Follower User ID)" "ask Li" is not a mobile number');
+		expect(result.items[0].json.error).toBe('Item 0: "Owner (Follower User ID)" "ask Li" is not a mobile number (such as 13800000001 or +86 138 0000 0001)');
 		expect(apiCalls()).toHaveLength(0);
 	});
 

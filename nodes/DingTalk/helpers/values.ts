@@ -116,28 +116,15 @@ export function isMobileEntry(text: string): boolean {
 }
 
 /**
- * An employee's mobile number as DingTalk's getbymobile looks it up: spaces, dashes, dots and
- * brackets go; a Chinese country code (+86, 0086, or 86 before 11 digits) goes too; another
- * country code is kept as "+CC-number".
+ * An employee's mobile number as DingTalk's getbymobile looks it up (splitMobile reads it): a Chinese
+ * number as its 11 digits, also when written "86 138…" without "+"; another country's as
+ * "+CC-number".
  */
 export function parseEmployeeMobile(value: unknown): string {
-	const given = typeof value === 'number' || typeof value === 'bigint' ? idFromNumber(value) : value;
-	const text = parseRequiredText(given);
-	const compact = text.replace(/[\s\-.()（）]/g, '');
-	const match = /^(?:\+|00)?(\d+)$/.exec(compact);
-	if (!match || match[1].length < 5 || match[1].length > 20) {
-		throw new InvalidValueError(`${describeForMessage(text)} is not a mobile number`);
-	}
-	const digits = match[1];
-	const international = compact.startsWith('+') || compact.startsWith('00');
-	if (digits.startsWith('86') && digits.length === 13 && (international || digits[2] === '1')) return digits.slice(2);
-	if (!international) return digits;
-	// another country: its code is 1 to 3 digits, written apart from the number ("+852 9123 4567")
-	const countryCode = /^\+?\s*(?:00)?(\d{1,3})[\s\-.()]/.exec(text)?.[1];
-	if (!countryCode) {
-		throw new InvalidValueError(`${describeForMessage(text)} is not a mobile number: write the country code apart, e.g. "+852 9123 4567"`);
-	}
-	return `+${countryCode}-${digits.slice(countryCode.length)}`;
+	const { stateCode, mobile } = splitMobile(value);
+	if (stateCode === '86') return mobile;
+	if (stateCode !== '') return `+${stateCode}-${mobile}`;
+	return /^861\d{10}$/.test(mobile) ? mobile.slice(2) : mobile;
 }
 
 /** User ids: strings (DingTalk user ids may contain letters, digits, "-" and "_"). */
