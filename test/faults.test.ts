@@ -1,5 +1,5 @@
 /**
- * The faults of the review (issue "Nothing lost, nothing misread, no secret shown"), each through
+ * Faults that must never happen: nothing lost, nothing misread, no secret shown. Each through
  * n8n-core's executor: a row never skipped, a malformed answer never taken for success, no secret
  * in anything the node puts out, ids never changed, a stop that stops, a timeout that bounds the
  * whole call, bans that hold every call back, and messages that say what really happened.
@@ -389,7 +389,7 @@ describe('11. messages that say what happened', () => {
 		expect(callsTo(env.sandbox, UPDATE)).toHaveLength(2);
 	});
 
-	it('review item 5: errcode 88 with sub_code "0" fails the item; it is no success', async () => {
+	it('errcode 88 with sub_code "0" fails the item; it is no success', async () => {
 		env.sandbox.script(UPDATE, [{ errcode: 88, errmsg: 'auth failed', sub_code: '0', sub_msg: 'odd', request_id: 'req-88' }]);
 		const result = await runDingTalk({ store: env.store, parameters: UPDATE_FROM_JSON, items: [updateRow()], continueOnFail: true });
 		expect(result.items[0].json).toMatchObject({ error: 'DingTalk error 88: DingTalk refused the call for a reason it gives in sub_code', errcode: 88 });
@@ -464,7 +464,7 @@ describe.each(['requestWithAuthentication', 'httpRequestWithAuthentication'] as 
 		it.each([
 			['fetched with other settings', () => tokenFingerprint({ ...SANDBOX_SETTINGS(), appKey: 'another-app' })],
 			['saved by an older version (no settings)', () => ''],
-		])('review item 7: a fresh saved token %s is not sent; a new one is fetched', async (_, accessTokenFor) => {
+		])('a fresh saved token %s is not sent; a new one is fetched', async (_, accessTokenFor) => {
 			const store = credentialStoreFor(env.sandbox, {
 				accessToken: 'token-of-another-app',
 				accessTokenExpiresAt: Date.now() + 3_600_000,
@@ -511,7 +511,7 @@ async function slowTokenGateway(tokenMs: number): Promise<Gateway & { arrivals: 
 	return Object.assign(started, { arrivals });
 }
 
-describe('review item 7: a saved token is sent only with the settings that fetched it', () => {
+describe('a saved token is sent only with the settings that fetched it', () => {
 	it('after the Base URL changes, the token of the old host is not sent to the new one', async () => {
 		await runDingTalk({ store: env.store, parameters: UPDATE_FROM_JSON, items: [updateRow()] });
 		const oldToken = String(env.store.get(CREDENTIAL_ID).data.accessToken);
@@ -550,7 +550,7 @@ describe('review item 7: a saved token is sent only with the settings that fetch
 	});
 });
 
-describe('review item 8: after a permission error the token is renewed once', () => {
+describe('after a permission error the token is renewed once', () => {
 	it('granting the permission and running again works with a new token; one run asks for at most two', async () => {
 		env.sandbox.set({ missingPermission: 'write' });
 		const refused = await runDingTalk({ store: env.store, parameters: UPDATE_FROM_JSON, items: [updateRow(), updateRow(), updateRow()], continueOnFail: true });
@@ -578,7 +578,7 @@ describe('review item 8: after a permission error the token is renewed once', ()
 	});
 });
 
-describe('review item 9: the Timeout also bounds the wait for the first token', () => {
+describe('the Timeout also bounds the wait for the first token', () => {
 	it('2 s Timeout, 3 s /gettoken: the create fails at the Timeout and is never sent', async () => {
 		const slow = await slowTokenGateway(3000);
 		gateway = slow;
@@ -615,7 +615,7 @@ describe('review item 9: the Timeout also bounds the wait for the first token', 
 	});
 });
 
-describe('review item 12: the first call of an app does not hold up the others', () => {
+describe('the first call of an app does not hold up the others', () => {
 	it('the calls waiting for the token go out as soon as it is in hand, not after the first call returns', async () => {
 		let first = true;
 		const arrivals: number[] = [];

@@ -50,7 +50,7 @@ describe('AppSessions', () => {
 	});
 });
 
-describe('review item 10: a session in use is never swept', () => {
+describe('a session in use is never swept', () => {
 	it('a call under way holds its session however long it takes; once it ends the idle time counts from then', () => {
 		let now = 0;
 		const sessions = new AppSessions(() => now);

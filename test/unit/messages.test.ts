@@ -238,7 +238,7 @@ describe('errcodes', () => {
 		expect(effectiveErrcode(0, '40014')).toBe(0);
 	});
 
-	it('review item 5: errcode 88 is never a success, whatever its sub_code says', () => {
+	it('errcode 88 is never a success, whatever its sub_code says', () => {
 		for (const subCode of ['0', 0, '00', '', ' ', null]) expect(effectiveErrcode(88, subCode)).toBe(88);
 		expect(effectiveErrcode(88, '60121')).toBe(60121);
 	});

@@ -296,7 +296,7 @@ describe('the credential', () => {
 		expect(await credential.authenticate(saved, { url: 'u' })).toEqual({ url: 'u', qs: { access_token: 'stored-token' } });
 	});
 
-	it('review item 7: authenticate sends nothing with a token it may not send, and tells n8n to renew it (HTTP 401)', async () => {
+	it('authenticate sends nothing with a token it may not send, and tells n8n to renew it (HTTP 401)', async () => {
 		const fetch = jest.spyOn(globalThis, 'fetch');
 		const fresh = Date.now() + 60_000;
 		for (const saved of [

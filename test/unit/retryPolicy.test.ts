@@ -30,7 +30,7 @@ const table: Row[] = [
 	['token invalid (40014)', answer(40014), SAFE_TO_REPEAT, { action: 'renewToken' }],
 	['unknown contact (60121)', answer(60121), SAFE_TO_REPEAT, fail],
 	['already exists (60200)', answer(60200), NOT_SAFE_TO_REPEAT, fail],
-	['permission (60011): fails, and retires the token (review item 8)', answer(60011), SAFE_TO_REPEAT, { action: 'fail', retireToken: true }],
+	['permission (60011): fails, and retires the token', answer(60011), SAFE_TO_REPEAT, { action: 'fail', retireToken: true }],
 	['permission (43007): the same', answer(43007), SAFE_TO_REPEAT, { action: 'fail', retireToken: true }],
 	['an errcode nobody documents', answer(123456), SAFE_TO_REPEAT, fail],
 	['no valid errcode', { kind: 'noErrcode', body: {} }, SAFE_TO_REPEAT, fail],

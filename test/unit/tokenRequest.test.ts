@@ -148,7 +148,7 @@ describe('the stored token', () => {
 	});
 });
 
-describe('review item 7: the settings a token was fetched with', () => {
+describe('the settings a token was fetched with', () => {
 	const app = { baseUrl: 'https://dingtalk.invalid', appKey: 'key-1', appSecret: 'secret-123456' };
 
 	it('the fingerprint changes with the Base URL, the App Key and the App Secret, and never holds the secret', () => {
