@@ -469,6 +469,19 @@ describe('qpsLimit and qpsWindow', () => {
 		expect(codes).toEqual([0, 0, 90018, 0, 0]);
 	});
 
+	it('counts a call when its latency is over, as late as DingTalk could: the log says when (qpsCheckedAt), refused calls too', async () => {
+		sandbox.set({ qpsLimit: { [LIST]: 1 }, latencyMs: 80 });
+		const accessToken = await token(sandbox);
+		const first = call(sandbox, LIST, {}, 'form', accessToken);
+		const second = call(sandbox, LIST, {}, 'form', accessToken);
+		expect([(await first).json.errcode, (await second).json.errcode].sort()).toEqual([0, 90018]);
+		const lists = sandbox.log.filter((entry) => entry.path === LIST).slice(-2);
+		for (const entry of lists) {
+			expect(entry.qpsCheckedAt).toBeGreaterThanOrEqual(entry.time + 80);
+			expect(entry.qpsCheckedAt).toBeLessThanOrEqual(entry.time + entry.latencyMs);
+		}
+	});
+
 	it("a number limits each topapi call; { '/gettoken': n } limits gettoken", async () => {
 		sandbox.set({ qpsLimit: { '/gettoken': 1 } });
 		expect((await request(sandbox, 'GET', tokenQuery(sandbox))).json.errcode).toBe(0);

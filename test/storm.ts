@@ -26,6 +26,7 @@ import {
 import type { N8nInstall, N8nRunner } from '../scripts/n8n';
 import type { Postgres, Service } from '../scripts/services';
 import { serviceFolder, track } from '../scripts/services';
+import { busiestSecondAtLimit } from './sandbox/server';
 
 type Json = Record<string, unknown>;
 
@@ -46,7 +47,7 @@ export interface SandboxLike {
 	url: string;
 	appKey: string;
 	appSecret: string;
-	log: Array<{ path: string; time: number; applied: boolean; response: unknown; params: Json }>;
+	log: Array<{ path: string; time: number; applied: boolean; response: unknown; params: Json; qpsCheckedAt?: number }>;
 }
 
 function webhookNode(node: StormNode): Json {
@@ -295,12 +296,15 @@ export interface StormOutcome {
 	statuses: Record<string, number>;
 	/** webhook calls answered 200 whose answer (DingTalk's, passed on) has an errcode other than 0 */
 	silentFailures: number;
+	/** when each webhook call was answered (ms since 1970), in the order the answers came */
+	answeredAt: number[];
 }
 
 /** Sends every body to the webhook at once; resolves when each is answered (or after `timeoutMs`). */
 export async function fireStorm(url: string, node: StormNode, bodies: StormBody[], timeoutMs = 180_000): Promise<StormOutcome> {
 	const statuses: Record<string, number> = {};
 	let silentFailures = 0;
+	const answeredAt: number[] = [];
 	const startedAt = Date.now();
 	const started = performance.now();
 	await Promise.all(
@@ -320,9 +324,10 @@ export async function fireStorm(url: string, node: StormNode, bodies: StormBody[
 				status = 0;
 			}
 			statuses[status] = (statuses[status] ?? 0) + 1;
+			answeredAt.push(Date.now());
 		}),
 	);
-	return { startedAt, wallMs: performance.now() - started, statuses, silentFailures };
+	return { startedAt, wallMs: performance.now() - started, statuses, silentFailures, answeredAt };
 }
 
 export interface StormTally {
@@ -334,6 +339,13 @@ export interface StormTally {
 	lost: number;
 	duplicated: number;
 	tokenCalls: number;
+	/**
+	 * the most updates that met DingTalk's QPS limit within one second (refused ones included):
+	 * in any 1,000 ms, and in one calendar second
+	 */
+	busiestSecond: { rolling: number; calendar: number };
+	/** updates received in each second from the first one on */
+	perSecond: number[];
 }
 
 /** What DingTalk (the sandbox) saw of a storm on the contacts `ids`, from its request log. */
@@ -353,6 +365,12 @@ export function tallyStorm(sandbox: SandboxLike, ids: string[]): StormTally {
 		lost: ids.filter((id) => !applied.has(id)).length,
 		duplicated: [...applied.values()].filter((times) => times > 1).length,
 		tokenCalls: sandbox.log.filter((entry) => entry.path === '/gettoken').length,
+		perSecond: updates.reduce<number[]>((counts, entry) => {
+			const second = Math.floor((entry.time - updates[0].time) / 1000);
+			counts[second] = (counts[second] ?? 0) + 1;
+			return counts;
+		}, []),
+		busiestSecond: busiestSecondAtLimit(updates),
 	};
 }
 

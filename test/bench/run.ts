@@ -27,7 +27,7 @@ import type { ScenarioInput, ScenarioOutput } from './scenario';
 import { TRIGGER_TABLE_HEADER, triggerRows } from './trigger';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startSandbox, SEED } = require('../sandbox/server');
+const { startSandbox, SEED, busiestSecondAtLimit } = require('../sandbox/server');
 
 const ROOT = path.resolve(__dirname, '../..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -207,6 +207,15 @@ interface Measured extends ScenarioOutput {
 	mobileLookups: number;
 	/** calls to any other path */
 	otherCalls: number;
+	/** the most updates at the QPS limit in any 1,000 ms and in one calendar second, refused ones included */
+	busiestRolling: number;
+	busiestCalendar: number;
+}
+
+/** busiestSecondAtLimit's answer in Measured's terms */
+function busiestAt(updates: Array<{ qpsCheckedAt?: number }>): Pick<Measured, 'busiestRolling' | 'busiestCalendar'> {
+	const { rolling, calendar } = busiestSecondAtLimit(updates) as { rolling: number; calendar: number };
+	return { busiestRolling: rolling, busiestCalendar: calendar };
 }
 
 /**
@@ -299,7 +308,7 @@ async function main(): Promise<void> {
 				accessToken,
 				n8nNodesBase: N8N_NODES_BASE,
 			}, row.shares ?? [row.items]);
-			const log = sandbox.log as Array<{ path: string; applied: boolean; response: IDataObject; params: IDataObject }>;
+			const log = sandbox.log as Array<{ path: string; applied: boolean; response: IDataObject; params: IDataObject; qpsCheckedAt?: number }>;
 			const updates = log.filter((entry) => entry.path === UPDATE);
 			const appliedPerContact = new Map<string, number>();
 			for (const entry of updates) {
@@ -311,6 +320,7 @@ async function main(): Promise<void> {
 				...output,
 				calls: updates.length,
 				throttled: updates.filter((entry) => entry.response?.errcode === 90018).length,
+				...busiestAt(updates),
 				applied: appliedPerContact.size,
 				lost: ids.filter((id) => !appliedPerContact.has(id)).length,
 				duplicated: [...appliedPerContact.values()].filter((count) => count > 1).length,
@@ -321,7 +331,7 @@ async function main(): Promise<void> {
 			};
 			runs.push(measured);
 			process.stderr.write(
-				`${row.id} run ${run + 1}: ${(output.wallMs / 1000).toFixed(2)} s, ${measured.calls} calls, ${measured.throttled} answered 90018, CPU ${(output.cpuMs / 1000).toFixed(2)} s\n`,
+				`${row.id} run ${run + 1}: ${(output.wallMs / 1000).toFixed(2)} s, ${measured.calls} calls, ${measured.throttled} answered 90018, busiest second at the limit ${measured.busiestRolling} / ${measured.busiestCalendar}, CPU ${(output.cpuMs / 1000).toFixed(2)} s\n`,
 			);
 		}
 		const m = (key: keyof Measured) => median(runs.map((run) => Number(run[key] ?? 0)));
@@ -334,16 +344,16 @@ async function main(): Promise<void> {
 			continue;
 		}
 		table.push(
-			`| ${row.title} | ${wallS.toFixed(2)} | ${row.quotaBoundS ?? '-'} | ${ratio} | ${(row.items / wallS).toFixed(0)} | ${m('calls')} | ${m('throttled')} | ${m('applied')} | ${m('lost')} | ${m('duplicated')} | ${m('errorItems')} | ${m('silentFailures')} | ${m('tokenCalls')} | ${(m('cpuMs') / 1000).toFixed(2)} | ${((m('cpuMs') * 1000) / row.items).toFixed(0)} | ${m('maxRssMb').toFixed(0)} |`,
+			`| ${row.title} | ${wallS.toFixed(2)} | ${row.quotaBoundS ?? '-'} | ${ratio} | ${(row.items / wallS).toFixed(0)} | ${m('calls')} | ${m('throttled')} | ${row.knobs?.qpsLimit ? `${m('busiestRolling')} / ${m('busiestCalendar')}` : '-'} | ${m('applied')} | ${m('lost')} | ${m('duplicated')} | ${m('errorItems')} | ${m('silentFailures')} | ${m('tokenCalls')} | ${(m('cpuMs') / 1000).toFixed(2)} | ${((m('cpuMs') * 1000) / row.items).toFixed(0)} | ${m('maxRssMb').toFixed(0)} |`,
 		);
 	}
 	const triggerTable = await triggerRows(sandbox, { runs: RUNS, only: ONLY, runChild });
 	await sandbox.close();
 	if (table.length > 0) {
 		console.log(
-			'| scenario | wall s | quota bound s | ratio | items/s | calls | 90018s | applied | lost | duplicated | failed items | "successful" items with errcode ≠ 0 | token calls | CPU s | CPU µs/item | peak RSS MB |',
+			'| scenario | wall s | quota bound s | ratio | items/s | calls | 90018s | busiest second at the QPS limit, rolling / calendar | applied | lost | duplicated | failed items | "successful" items with errcode ≠ 0 | token calls | CPU s | CPU µs/item | peak RSS MB |',
 		);
-		console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+		console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 		for (const line of table) console.log(line);
 	}
 	if (perKindTable.length > 0) {

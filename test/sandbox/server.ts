@@ -109,6 +109,25 @@ export interface LogEntry {
 	/** applied, but the connection was cut instead of answering (`{ answerLost: true }`) */
 	answerLost: boolean;
 	latencyMs: number;
+	/** when the call met the QPS limit (after the latency), whether it was counted or refused */
+	qpsCheckedAt?: number;
+}
+
+/**
+ * The most calls of `entries` that met the QPS limit within one second, as the log tells (refused
+ * ones included): within any 1,000 ms, and within one calendar second. DingTalk's promise kept means
+ * neither is above the quota.
+ */
+export function busiestSecondAtLimit(entries: Array<Pick<LogEntry, 'qpsCheckedAt'>>): { rolling: number; calendar: number } {
+	const times = entries.flatMap((entry) => (entry.qpsCheckedAt === undefined ? [] : [entry.qpsCheckedAt])).sort((a, b) => a - b);
+	let rolling = 0;
+	for (let first = 0, last = 0; last < times.length; last++) {
+		while (times[last] - times[first] >= 1000) first++;
+		rolling = Math.max(rolling, last - first + 1);
+	}
+	const perCalendarSecond = new Map<number, number>();
+	for (const time of times) perCalendarSecond.set(Math.floor(time / 1000), (perCalendarSecond.get(Math.floor(time / 1000)) ?? 0) + 1);
+	return { rolling, calendar: Math.max(0, ...perCalendarSecond.values()) };
 }
 
 export interface SandboxOptions extends Partial<Knobs> {
@@ -358,7 +377,7 @@ class Sandbox {
 			if (this.chance(this.knobs.http500Rate)) return verbatim({ http: 500 });
 			if (entry.method !== 'POST') fail(ERRCODE.ILLEGAL_PARAMETER, '不合法的参数: POST required');
 			this.checkToken(entry);
-			this.checkQps(entry.path, this.knobs.qpsLimit);
+			this.checkQps(entry, this.knobs.qpsLimit);
 			if (this.chance(this.knobs.busyRate)) fail(ERRCODE.SYSTEM_BUSY, '系统繁忙');
 			if (this.lacksPermission(entry.path)) fail(ERRCODE.NO_PERMISSION, '没有调用该接口的权限');
 			if (invalidBody) fail(ERRCODE.ILLEGAL_PARAMETER, '不合法的参数');
@@ -384,7 +403,7 @@ class Sandbox {
 
 	/** GET with appkey and appsecret in the query string; a valid token is returned again and extended. */
 	private getToken(entry: LogEntry): Params {
-		this.checkQps(PATHS.TOKEN, typeof this.knobs.qpsLimit === 'object' ? this.knobs.qpsLimit : 0);
+		this.checkQps(entry, typeof this.knobs.qpsLimit === 'object' ? this.knobs.qpsLimit : 0);
 		if (entry.method !== 'GET') fail(ERRCODE.ILLEGAL_PARAMETER, '不合法的参数: appkey and appsecret go in the query string');
 		const { appkey, appsecret } = entry.query;
 		if (!appkey || !appsecret) fail(ERRCODE.ILLEGAL_PARAMETER, '不合法的参数');
@@ -414,7 +433,8 @@ class Sandbox {
 	}
 
 	/** Per app, per API; calls refused with 90018 do not count. */
-	private checkQps(path: string, knob: Knobs['qpsLimit']): void {
+	private checkQps(entry: LogEntry, knob: Knobs['qpsLimit']): void {
+		const { path } = entry;
 		const limit = typeof knob === 'object' ? (knob[path] ?? 0) : knob;
 		if (!limit) return;
 		const now = Date.now();
@@ -425,6 +445,7 @@ class Sandbox {
 				: (time: number) => now - time < 1000;
 		const times = (this.callTimes.get(path) ?? []).filter(inWindow);
 		this.callTimes.set(path, times);
+		entry.qpsCheckedAt = now;
 		if (times.length >= limit) fail(ERRCODE.QPS_LIMIT, '当前接口调用频率超出限制，请稍后再试');
 		times.push(now);
 	}
