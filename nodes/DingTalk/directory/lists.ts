@@ -9,7 +9,7 @@ import { listAllPages, MAX_PAGES, PAGE_SIZE } from '../transport/listing';
 
 const MAX_DEPARTMENTS = 5000;
 export const ROOT_DEPARTMENT_ID = 1;
-export const ROOT_DEPARTMENT_NAME = 'Whole organisation';
+const ROOT_DEPARTMENT_NAME = 'Whole organisation';
 
 const LABEL_GROUPS_PATH = '/topapi/extcontact/listlabelgroups';
 const SUB_DEPARTMENTS_PATH = '/topapi/v2/department/listsub';

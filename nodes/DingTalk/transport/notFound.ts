@@ -3,7 +3,7 @@ import type { IDataObject } from 'n8n-workflow';
 import { effectiveErrcode, readErrcode } from './errorCodes';
 
 /** What DingTalk answers about a user or external contact that does not exist (any more). */
-export const NOT_FOUND_ERRCODES: ReadonlySet<number> = new Set([60121, 40003, 33012]);
+const NOT_FOUND_ERRCODES: ReadonlySet<number> = new Set([60121, 40003, 33012]);
 
 /** Whether a failed call's error is DingTalk saying the contact does not exist (88's sub_code too). */
 export function isNotFound(error: unknown): boolean {

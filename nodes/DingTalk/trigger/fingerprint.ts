@@ -105,7 +105,7 @@ function normalise(value: unknown): string {
 }
 
 /** DingTalk keys this trigger has no slot of its own for (kept together in the last slot). */
-export function otherKeys(contact: IDataObject): string[] {
+function otherKeys(contact: IDataObject): string[] {
 	return Object.keys(contact)
 		.filter((key) => !KNOWN.has(key))
 		.sort();

@@ -68,7 +68,7 @@ export const nameField: INodeProperties = {
 	description: "The external contact's name",
 };
 
-export const followerUserIdField = idLocator({
+const followerUserIdField = idLocator({
 	displayName: 'Owner (Follower User ID)',
 	name: 'followerUserId',
 	description:
